@@ -1,0 +1,12 @@
+/** Every activity, grouped by the task queue whose worker registers it. */
+import { checkDataset } from './dataset';
+import { describeGpuHost } from './gpu';
+
+export { checkDataset, describeGpuHost };
+
+/** Activities served by the `data` worker. */
+export const dataActivities = { checkDataset };
+/** Activities served by the `gpu` worker. */
+export const gpuActivities = { describeGpuHost };
+/** Activities served by the `control` worker (registry and rollout steps arrive with their issues). */
+export const controlActivities = {};

@@ -1,0 +1,129 @@
+/** `mlops up`, `mlops demo` and `mlops server`: the embedded stack in one process tree. */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Worker } from '@temporalio/worker';
+import { loadConfig } from '../../lib/config';
+import type { MlopsConfig } from '../../lib/config';
+import { createLogger } from '../../lib/logging';
+import { ensureBinaries } from '../../lib/temporal/binaries';
+import { provisionTemporal } from '../../lib/temporal/provision';
+import type { TemporalStack } from '../../lib/temporal/provision';
+import { TaskQueue } from '../../workflows/contracts';
+import { connectWorker, createQueueWorker, installRuntime, runUntilSignal } from '../../workers/bootstrap';
+import { createClient } from '../connection';
+import { runDatasetCheck } from '../dataset';
+import { printTable, progress } from './output';
+
+/** The sample dataset `mlops demo` checks. */
+export const DEMO_DATASET = resolve(__dirname, '..', '..', 'examples', 'data', 'churn-sample.csv');
+
+function printAddresses(stack: TemporalStack, config: MlopsConfig): void {
+  const rows: [string, string][] = [
+    ['Temporal gRPC', stack.address],
+    ['Temporal Web UI', stack.uiUrl ?? '(not started: the server is external or the UI is off)'],
+    ['server', stack.mode === 'external' ? `external at ${stack.address}` : `${stack.mode}, SQLite ${stack.dbFile}`],
+    ['namespace', stack.namespace],
+    ['state folder', config.home],
+  ];
+  printTable(rows);
+}
+
+/** Starts server (or reuses one), UI and all three workers; runs `afterReady` once they poll. */
+async function runStack(options: { ui: boolean; afterReady?: (config: MlopsConfig) => Promise<void> }): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'mlops-up');
+  const stack = await provisionTemporal({ config, withUi: options.ui, onProgress: progress });
+  const stackConfig = { ...config, temporalAddress: stack.address };
+  let workers: Worker[] = [];
+  try {
+    installRuntime(logger);
+    const connection = await connectWorker(stackConfig);
+    for (const queue of [TaskQueue.control, TaskQueue.data, TaskQueue.gpu]) {
+      workers.push(await createQueueWorker({ queue, connection, config: stackConfig, logger }));
+    }
+  } catch (err) {
+    await stack.stop();
+    workers = [];
+    throw err;
+  }
+  printAddresses(stack, config);
+  progress('workers polling: control, data, gpu');
+  progress('mlops is ready. Press Ctrl-C to stop.');
+  const running = runUntilSignal(workers, logger, async () => {
+    progress('workers stopped; stopping the Temporal server');
+    await stack.stop();
+    progress('stopped');
+  });
+  if (options.afterReady) {
+    // The demo's work runs beside the workers; a failure is reported but leaves the stack up to inspect.
+    options.afterReady(stackConfig).catch((err: unknown) => {
+      progress(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+  await running;
+}
+
+/** Registers `up`, `demo` and `server`. */
+export function registerStackCommands(program: Command): void {
+  program
+    .command('up')
+    .description('start the Temporal server (embedded by default), the Web UI and all workers; Ctrl-C stops them')
+    .option('--no-ui', 'do not start the Web UI')
+    .action(async (opts: { ui: boolean }) => runStack({ ui: opts.ui }));
+
+  program
+    .command('demo')
+    .description('`mlops up`, then check the sample dataset so the Web UI shows a completed workflow')
+    .action(async () =>
+      runStack({
+        ui: true,
+        afterReady: async (config) => {
+          const client = await createClient(config);
+          try {
+            progress(`checking ${DEMO_DATASET}`);
+            const result = await runDatasetCheck({ client, dataset: DEMO_DATASET, model: 'churn' });
+            printTable([
+              ['dataset', result.path],
+              ['rows', result.rows],
+              ['columns', result.columns],
+              ['sha256', result.sha256],
+              ['workflowId', result.workflowId],
+            ]);
+            progress('the completed datasetCheckWorkflow is listed in the Web UI; Ctrl-C stops the stack');
+          } finally {
+            await client.connection.close();
+          }
+        },
+      }),
+    );
+
+  const server = program.command('server').description('the Temporal server alone');
+  server
+    .command('start', { isDefault: true })
+    .description('start (or reuse) the Temporal server and Web UI without workers; Ctrl-C stops them')
+    .option('--no-ui', 'do not start the Web UI')
+    .action(async (opts: { ui: boolean }) => {
+      const config = loadConfig();
+      const stack = await provisionTemporal({ config, withUi: opts.ui, onProgress: progress });
+      printAddresses(stack, config);
+      progress('Temporal is ready. Press Ctrl-C to stop.');
+      await new Promise<void>((resolveStop) => {
+        const stop = () => resolveStop();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await stack.stop();
+      progress('stopped');
+    });
+  server
+    .command('install')
+    .description('build the pinned Temporal server and Web UI into the cache (go install) if missing')
+    .action(async () => {
+      const config = loadConfig();
+      const paths = await ensureBinaries({ cacheDir: config.cacheDir, onProgress: progress });
+      printTable([
+        ['server', paths.server],
+        ['ui', paths.ui],
+      ]);
+    });
+}

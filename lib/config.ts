@@ -1,0 +1,110 @@
+/** Process configuration: read from the environment once, validated, with the documented defaults. */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Raised for a malformed environment variable; the CLI turns it into exit code 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** TLS settings for the Temporal connection, named as Temporal's envconfig names them. */
+export interface TemporalTlsConfig {
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  serverCaCertPath?: string;
+  serverName?: string;
+  disableHostVerification: boolean;
+}
+
+/** Everything a process of the project needs from its environment. */
+export interface MlopsConfig {
+  /** host:port of the Temporal frontend. */
+  temporalAddress: string;
+  /** True when TEMPORAL_ADDRESS was set explicitly (then no embedded server is started elsewhere). */
+  temporalAddressExplicit: boolean;
+  namespace: string;
+  /** TLS for the Temporal connection; undefined means plaintext. */
+  tls?: TemporalTlsConfig;
+  apiKey?: string;
+  /** State folder: artifacts, registry, embedded server's SQLite file. */
+  home: string;
+  /** Cache of built server binaries, shared by every clone on the machine. */
+  cacheDir: string;
+  uiPort: number;
+  temporalHttpPort: number;
+  gatewayPort: number;
+  logLevel: string;
+}
+
+/** The default Temporal frontend address. */
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+/** Parses and validates configuration from `env` (defaults to process.env). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): MlopsConfig {
+  const temporalAddress = env.TEMPORAL_ADDRESS?.trim() || DEFAULT_TEMPORAL_ADDRESS;
+  parseHostPort(temporalAddress, 'TEMPORAL_ADDRESS');
+  const cacheRoot = env.XDG_CACHE_HOME?.trim() || join(homedir(), '.cache');
+  return {
+    temporalAddress,
+    temporalAddressExplicit: Boolean(env.TEMPORAL_ADDRESS?.trim()),
+    namespace: env.TEMPORAL_NAMESPACE?.trim() || 'default',
+    tls: parseTls(env),
+    apiKey: env.TEMPORAL_API_KEY?.trim() || undefined,
+    home: resolve(env.MLOPS_HOME?.trim() || '.mlops'),
+    cacheDir: resolve(env.MLOPS_CACHE_DIR?.trim() || join(cacheRoot, 'temporal-mlops')),
+    uiPort: parsePort(env.MLOPS_UI_PORT, 8233, 'MLOPS_UI_PORT'),
+    temporalHttpPort: parsePort(env.MLOPS_TEMPORAL_HTTP_PORT, 7243, 'MLOPS_TEMPORAL_HTTP_PORT'),
+    gatewayPort: parsePort(env.MLOPS_GATEWAY_PORT, 8080, 'MLOPS_GATEWAY_PORT'),
+    logLevel: parseLogLevel(env.MLOPS_LOG_LEVEL),
+  };
+}
+
+/** Splits `host:port`, throwing ConfigError naming the variable when malformed. */
+export function parseHostPort(address: string, name: string): { host: string; port: number } {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(address);
+  if (!match) throw new ConfigError(`${name} must be host:port, got '${address}'`);
+  return { host: match[1].replace(/^\[|\]$/g, ''), port: parsePort(match[2], 0, name) };
+}
+
+function parsePort(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`${name} must be a port number between 1 and 65535, got '${raw}'`);
+  }
+  return port;
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseLogLevel(raw: string | undefined): string {
+  const level = raw?.trim().toLowerCase() || 'info';
+  if (!logLevels.includes(level)) throw new ConfigError(`MLOPS_LOG_LEVEL must be one of ${logLevels.join(', ')}`);
+  return level;
+}
+
+function parseTls(env: NodeJS.ProcessEnv): TemporalTlsConfig | undefined {
+  const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH?.trim() || undefined;
+  const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH?.trim() || undefined;
+  const caPath = env.TEMPORAL_TLS_SERVER_CA_CERT_PATH?.trim() || undefined;
+  const serverName = env.TEMPORAL_TLS_SERVER_NAME?.trim() || undefined;
+  const flag = env.TEMPORAL_TLS?.trim().toLowerCase();
+  if (flag !== undefined && flag !== '' && !['true', 'false', '1', '0'].includes(flag)) {
+    throw new ConfigError(`TEMPORAL_TLS must be true or false, got '${env.TEMPORAL_TLS}'`);
+  }
+  if (Boolean(certPath) !== Boolean(keyPath)) {
+    throw new ConfigError('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
+  }
+  const enabled = flag === 'true' || flag === '1' || Boolean(certPath || caPath || serverName);
+  if (!enabled || flag === 'false' || flag === '0') return undefined;
+  return {
+    clientCertPath: certPath,
+    clientKeyPath: keyPath,
+    serverCaCertPath: caPath,
+    serverName,
+    disableHostVerification: env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION?.trim().toLowerCase() === 'true',
+  };
+}

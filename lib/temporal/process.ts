@@ -1,0 +1,63 @@
+/** A child process whose output goes to a log file, with a clean stop (SIGTERM, then SIGKILL). */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+/** A running child process of the stack. */
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  /** Stops the process: SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** The last lines of its log, for error messages. */
+  logTail(lines?: number): Promise<string>;
+}
+
+/** Starts `command` with its stdout and stderr appended to `logFile`. */
+export function startProcess(options: {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}): ManagedProcess {
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const exited = new Promise<number | string>((resolveExit) => {
+    child.on('error', (err) => {
+      log.write(`failed to start ${options.command}: ${err.message}\n`);
+      resolveExit('spawn-error');
+    });
+    child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
+  });
+  void exited.then(() => log.end());
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    name: options.name,
+    child,
+    logFile: options.logFile,
+    exited,
+    async stop(graceMs = 10000) {
+      if (!running()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => running() && child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    async logTail(lines = 5) {
+      const text = await readFile(options.logFile, 'utf8').catch(() => '');
+      return text.trim().split('\n').slice(-lines).join('\n');
+    },
+  };
+}

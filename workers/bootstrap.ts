@@ -1,0 +1,123 @@
+/** Shared worker bootstrap: runtime and logging, connection from env, one Worker per task queue. */
+import { cpus } from 'node:os';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { LogLevel, WorkerOptions } from '@temporalio/worker';
+import { controlActivities, dataActivities, gpuActivities } from '../activities';
+import type { MlopsConfig } from '../lib/config';
+import type { Logger } from '../lib/logging';
+import { tlsOptions } from '../lib/temporal/connection';
+import { detectGpus } from '../lib/training/gpus';
+import { TaskQueue } from '../workflows/contracts';
+import type { TaskQueueName } from '../workflows/contracts';
+
+/** Path of the workflows module the control worker bundles. */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the SDK runtime once per process with the SDK's logger routed to pino. Shutdown signals are
+ * handled by the caller (`runUntilSignal`), so the stack can stop workers before the server.
+ */
+export function installRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdkLogger = new DefaultLogger(toSdkLevel(logger.level), (entry) => {
+    const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    logger[method]({ ...entry.meta, sdk: true }, entry.message);
+  });
+  Runtime.install({ logger: sdkLogger, shutdownSignals: [] });
+}
+
+function toSdkLevel(level: string): LogLevel {
+  switch (level) {
+    case 'trace':
+      return 'TRACE';
+    case 'debug':
+      return 'DEBUG';
+    case 'warn':
+      return 'WARN';
+    case 'error':
+    case 'fatal':
+    case 'silent':
+      return 'ERROR';
+    default:
+      return 'INFO';
+  }
+}
+
+/** Opens the worker-side connection to Temporal from config. */
+export function connectWorker(config: MlopsConfig): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: config.temporalAddress, tls: tlsOptions(config), apiKey: config.apiKey });
+}
+
+/** Options of `createQueueWorker`. */
+export interface QueueWorkerOptions {
+  queue: TaskQueueName;
+  connection: NativeConnection;
+  config: MlopsConfig;
+  logger: Logger;
+  /** Task queue name override (tests use unique queues); defaults to the queue's constant. */
+  taskQueue?: string;
+  /** A pre-built workflow bundle for the control queue (saves the bundling time). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** The worker options of one queue: what it registers and how many tasks it runs at once. */
+export function queueWorkerOptions(options: QueueWorkerOptions): WorkerOptions {
+  const base: Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'shutdownGraceTime'> = {
+    connection: options.connection,
+    namespace: options.config.namespace,
+    taskQueue: options.taskQueue ?? options.queue,
+    shutdownGraceTime: '10 seconds',
+  };
+  switch (options.queue) {
+    case TaskQueue.control:
+      return {
+        ...base,
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+        activities: controlActivities,
+      };
+    case TaskQueue.data:
+      // Data scans are CPU-bound: one slot per core keeps the host busy without oversubscribing it.
+      return { ...base, activities: dataActivities, maxConcurrentActivityTaskExecutions: cpus().length };
+    case TaskQueue.gpu: {
+      // One training at a time per GPU; a CPU-only host gets the slots it was given (default 1).
+      const gpus = detectGpus();
+      if (gpus.source === 'cpu') options.logger.warn('no GPU found: training on this worker runs on the CPU');
+      else options.logger.info({ gpus: gpus.devices, slots: gpus.slots, source: gpus.source }, 'GPU slots');
+      return { ...base, activities: gpuActivities, maxConcurrentActivityTaskExecutions: gpus.slots };
+    }
+  }
+}
+
+/** Creates the Worker of one queue. */
+export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> {
+  return Worker.create(queueWorkerOptions(options));
+}
+
+/**
+ * Runs `workers` until SIGINT or SIGTERM, then shuts them down gracefully (running activities get the
+ * shutdown grace time) and calls `onStopped`. A second signal forces exit.
+ */
+export async function runUntilSignal(workers: Worker[], logger: Logger, onStopped?: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down workers');
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await Promise.all(workers.map((worker) => worker.run()));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await onStopped?.();
+  }
+}

@@ -1,0 +1,4 @@
+/** Entry point of the control worker: workflows and light activities. */
+import { runQueueWorkerMain } from './main';
+
+void runQueueWorkerMain('control');

@@ -1,0 +1,30 @@
+/** Named activity-option presets; each says why its timeouts and retries are what they are. */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { ErrorType, TaskQueue } from './contracts';
+
+/** Permanent faults of data activities: retrying cannot fix a missing or corrupt file. */
+const dataNonRetryable = [
+  ErrorType.DatasetNotFound,
+  ErrorType.DatasetUnreadable,
+  ErrorType.DatasetCorrupt,
+  ErrorType.UnsupportedFormat,
+  ErrorType.InvalidInput,
+];
+
+/**
+ * Data-plane scans on the `data` queue. A scan streams the file and heartbeats every chunk, so a 30 s
+ * heartbeat timeout finds a dead worker quickly while a large file may take up to an hour in total.
+ * Transient faults (a worker crash, a full disk that clears) are retried with backoff, at most 5 times.
+ */
+export const dataScan: ActivityOptions = {
+  taskQueue: TaskQueue.data,
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: dataNonRetryable,
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * Names and types shared by workflows, activities, workers and clients.
+ * This module imports no Node module so the workflow sandbox can load it.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Task queues: one per kind of work, each served by its own worker process. */
+export const TaskQueue = {
+  /** Workflows and light activities (registry, rollout steps). */
+  control: 'control',
+  /** CPU-heavy data work: validation, profiling, drift, evaluation. */
+  data: 'data',
+  /** Training; one activity slot per GPU. */
+  gpu: 'gpu',
+} as const;
+/** A task queue name known to the project. */
+export type TaskQueueName = (typeof TaskQueue)[keyof typeof TaskQueue];
+
+/** The three stages of the lifecycle, shown in the Web UI as the `MlStage` search attribute. */
+export const Stage = {
+  experimentation: 'experimentation',
+  development: 'development',
+  operations: 'operations',
+} as const;
+/** One lifecycle stage. */
+export type StageName = (typeof Stage)[keyof typeof Stage];
+
+/** Custom search attribute: the model a workflow works on. */
+export const MlModelKey = defineSearchAttributeKey('MlModel', SearchAttributeType.KEYWORD);
+/** Custom search attribute: the lifecycle stage a workflow is in. */
+export const MlStageKey = defineSearchAttributeKey('MlStage', SearchAttributeType.KEYWORD);
+/** Custom search attribute: the model version a workflow works on. */
+export const MlModelVersionKey = defineSearchAttributeKey('MlModelVersion', SearchAttributeType.KEYWORD);
+
+/** Every custom search attribute the project registers at start-up, with its type. */
+export const customSearchAttributes = [MlModelKey, MlStageKey, MlModelVersionKey] as const;
+
+/** Types of permanent failures; retry policies list them as non-retryable. */
+export const ErrorType = {
+  DatasetNotFound: 'DatasetNotFound',
+  DatasetUnreadable: 'DatasetUnreadable',
+  DatasetCorrupt: 'DatasetCorrupt',
+  UnsupportedFormat: 'UnsupportedFormat',
+  InvalidInput: 'InvalidInput',
+} as const;
+/** One permanent failure type. */
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Dataset file formats the readers understand. */
+export const DatasetFormat = {
+  csv: 'csv',
+  arrow: 'arrow',
+  parquet: 'parquet',
+} as const;
+/** One dataset format. */
+export type DatasetFormatName = (typeof DatasetFormat)[keyof typeof DatasetFormat];
+
+/** Input of `datasetCheckWorkflow`: a dataset reference, never its data. */
+export interface DatasetCheckInput {
+  /** Local path (absolute, or relative to the worker's working directory) of a CSV or Arrow IPC file. */
+  dataset: string;
+  /** Optional model name, shown as `MlModel` in the Web UI. */
+  model?: string;
+}
+
+/** Input of the `checkDataset` activity. */
+export interface CheckDatasetInput {
+  /** Path of the dataset file. */
+  dataset: string;
+}
+
+/** Result of the `checkDataset` activity: a small summary and the dataset version. */
+export interface CheckDatasetResult {
+  /** Absolute path that was read. */
+  path: string;
+  /** Detected format. */
+  format: DatasetFormatName;
+  /** Number of data rows (a CSV header is not a row). */
+  rows: number;
+  /** Number of columns. */
+  columns: number;
+  /** Column names in file order. */
+  columnNames: string[];
+  /** sha256 of the file's bytes, hex: the dataset version. */
+  sha256: string;
+  /** Size of the file in bytes. */
+  bytes: number;
+}
+
+/** Result of `datasetCheckWorkflow`. */
+export interface DatasetCheckResult extends CheckDatasetResult {
+  /** The stage the workflow recorded in `MlStage`. */
+  stage: StageName;
+}
+
+/** Workflow id of a dataset check; `run` makes it unique per request. */
+export function datasetCheckWorkflowId(run: string): string {
+  return `dataset-check:${run}`;
+}
+
+/** Workflow id of a model's lifecycle: at most one open per model. */
+export function lifecycleWorkflowId(model: string): string {
+  return `lifecycle:${model}`;
+}

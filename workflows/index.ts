@@ -1,0 +1,2 @@
+/** Every workflow type the control worker registers. */
+export { datasetCheckWorkflow } from './dataset-check';
