@@ -9,6 +9,7 @@ module.exports = {
   },
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/helpers/quiet-runtime.ts'],
   testTimeout: 120000,
   verbose: true,
 };

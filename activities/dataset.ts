@@ -27,6 +27,9 @@ export async function checkDataset(input: CheckDatasetInput): Promise<CheckDatas
           ctx.heartbeat({ bytesRead, totalBytes });
         }
       },
+    }).catch((err: unknown) => {
+      // A cancelled scan surfaces as the stream's AbortError; report the cancellation itself.
+      throw ctx.cancellationSignal.aborted ? (ctx.cancellationSignal.reason ?? err) : err;
     });
     ctx.log.info('dataset checked', { path: result.path, rows: result.rows, sha256: result.sha256 });
     return result;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { TaskQueue, datasetCheckWorkflowId } from '../workflows/contracts';
-import type { DatasetCheckResult } from '../workflows/contracts';
+import type { DatasetCheckResult, QueueRouting } from '../workflows/contracts';
 import type { datasetCheckWorkflow } from '../workflows';
 
 /** Input of `runDatasetCheck`. */
@@ -13,6 +13,8 @@ export interface RunDatasetCheckInput {
   model?: string;
   /** Task queue of the control worker (tests use their own). */
   taskQueue?: string;
+  /** Task queues the workflow dispatches activities to, when not the defaults. */
+  queues?: QueueRouting;
 }
 
 /** Result of `runDatasetCheck`: the workflow's result and its id. */
@@ -26,7 +28,7 @@ export async function runDatasetCheck(input: RunDatasetCheckInput): Promise<RunD
   const result = await input.client.workflow.execute<typeof datasetCheckWorkflow>('datasetCheckWorkflow', {
     taskQueue: input.taskQueue ?? TaskQueue.control,
     workflowId,
-    args: [{ dataset: input.dataset, model: input.model }],
+    args: [{ dataset: input.dataset, model: input.model, queues: input.queues }],
   });
   return { ...result, workflowId };
 }

@@ -55,12 +55,20 @@ export const DatasetFormat = {
 /** One dataset format. */
 export type DatasetFormatName = (typeof DatasetFormat)[keyof typeof DatasetFormat];
 
+/**
+ * Task queue names a workflow dispatches activities to, when a deployment (or a test) does not use the
+ * default names. Missing entries fall back to `TaskQueue`.
+ */
+export type QueueRouting = Partial<Record<TaskQueueName, string>>;
+
 /** Input of `datasetCheckWorkflow`: a dataset reference, never its data. */
 export interface DatasetCheckInput {
   /** Local path (absolute, or relative to the worker's working directory) of a CSV or Arrow IPC file. */
   dataset: string;
   /** Optional model name, shown as `MlModel` in the Web UI. */
   model?: string;
+  /** Task queue overrides; the data activity runs on `queues.data ?? 'data'`. */
+  queues?: QueueRouting;
 }
 
 /** Input of the `checkDataset` activity. */

@@ -5,10 +5,12 @@ import { dataScan } from './activity-options';
 import { MlModelKey, MlStageKey, Stage } from './contracts';
 import type { DatasetCheckInput, DatasetCheckResult } from './contracts';
 
-const { checkDataset } = proxyActivities<typeof activities>(dataScan);
-
 /** Checks one dataset: row and column counts and its sha256, in the experimentation stage. */
 export async function datasetCheckWorkflow(input: DatasetCheckInput): Promise<DatasetCheckResult> {
+  const { checkDataset } = proxyActivities<typeof activities>({
+    ...dataScan,
+    taskQueue: input.queues?.data ?? dataScan.taskQueue,
+  });
   const updates = [{ key: MlStageKey, value: Stage.experimentation }];
   upsertSearchAttributes(input.model ? [...updates, { key: MlModelKey, value: input.model }] : updates);
   const summary = await checkDataset({ dataset: input.dataset });

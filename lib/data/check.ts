@@ -39,7 +39,7 @@ export async function checkDatasetFile(path: string, options: CheckDatasetOption
   stream.on('error', (err) => counted.destroy(err));
   stream.pipe(counted);
   try {
-    const shape = format === DatasetFormat.csv ? await scanCsv(counted) : await scanArrow(counted, path);
+    const shape = format === DatasetFormat.csv ? await scanCsv(counted, path) : await scanArrow(counted, path);
     return { path: absolute, format, ...shape, sha256: hash.digest('hex'), bytes: bytesRead };
   } catch (err) {
     stream.destroy();
@@ -63,11 +63,16 @@ interface Shape {
   columnNames: string[];
 }
 
-async function scanCsv(source: AsyncIterable<Buffer>): Promise<Shape> {
+async function scanCsv(source: AsyncIterable<Buffer>, path: string): Promise<Shape> {
   const scanner = new CsvScanner();
-  for await (const chunk of source) scanner.push(chunk);
-  const { header, rows } = scanner.finish();
-  return { rows, columns: header.length, columnNames: header };
+  try {
+    for await (const chunk of source) scanner.push(chunk);
+    const { header, rows } = scanner.finish();
+    return { rows, columns: header.length, columnNames: header };
+  } catch (err) {
+    if (err instanceof DomainError) throw new DomainError(err.type, `${path}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 async function scanArrow(source: PassThrough, path: string): Promise<Shape> {
@@ -90,8 +95,9 @@ async function scanArrow(source: PassThrough, path: string): Promise<Shape> {
   return { rows, columns: columnNames.length, columnNames };
 }
 
+/** A Node system error; checked by shape, since errors can come from another realm (vm contexts). */
 function isNodeError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).code === 'string';
 }
 
 /** Maps file-system errors to typed domain errors; other errors pass through unchanged. */
