@@ -44,7 +44,8 @@ export default tseslint.config(
                 '**/lib/**',
                 '**/activities/**',
               ],
-              message: 'Workflows import only @temporalio/workflow, @temporalio/common and workflows/ (types via import type).',
+              message:
+                'Workflows import only @temporalio/workflow, @temporalio/common and workflows/ (types via import type).',
               allowTypeImports: true,
             },
           ],

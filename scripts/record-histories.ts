@@ -21,7 +21,10 @@ const OUT = join(__dirname, '..', 'test', 'replay', 'histories');
 
 /** One recorded run: a file name and the workflow input. */
 const runs: { file: string; input: Parameters<typeof datasetCheckWorkflow>[0] }[] = [
-  { file: 'datasetCheckWorkflow-completed.binpb', input: { dataset: 'examples/data/churn-sample.csv', model: 'churn' } },
+  {
+    file: 'datasetCheckWorkflow-completed.binpb',
+    input: { dataset: 'examples/data/churn-sample.csv', model: 'churn' },
+  },
   { file: 'datasetCheckWorkflow-dataset-not-found.binpb', input: { dataset: 'examples/data/missing.csv' } },
 ];
 

@@ -23,7 +23,8 @@ export function installRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLogger = new DefaultLogger(toSdkLevel(logger.level), (entry) => {
-    const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    const method =
+      entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
     logger[method]({ ...entry.meta, sdk: true }, entry.message);
   });
   Runtime.install({ logger: sdkLogger, shutdownSignals: [] });
@@ -100,7 +101,11 @@ export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> 
  * Runs `workers` until SIGINT or SIGTERM, then shuts them down gracefully (running activities get the
  * shutdown grace time) and calls `onStopped`. A second signal forces exit.
  */
-export async function runUntilSignal(workers: Worker[], logger: Logger, onStopped?: () => Promise<void>): Promise<void> {
+export async function runUntilSignal(
+  workers: Worker[],
+  logger: Logger,
+  onStopped?: () => Promise<void>,
+): Promise<void> {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

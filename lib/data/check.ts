@@ -25,7 +25,10 @@ export async function checkDatasetFile(path: string, options: CheckDatasetOption
   const format = detectFormat(absolute);
   const size = await statDataset(absolute);
   if (format === DatasetFormat.parquet) {
-    throw new DomainError(ErrorType.UnsupportedFormat, `Parquet is not readable yet: convert ${path} to CSV or Arrow IPC`);
+    throw new DomainError(
+      ErrorType.UnsupportedFormat,
+      `Parquet is not readable yet: convert ${path} to CSV or Arrow IPC`,
+    );
   }
   const hash = createHash('sha256');
   let bytesRead = 0;
@@ -103,7 +106,8 @@ function isNodeError(err: unknown): err is NodeJS.ErrnoException {
 /** Maps file-system errors to typed domain errors; other errors pass through unchanged. */
 function mapReadError(err: unknown, path: string): unknown {
   if (err instanceof DomainError || !isNodeError(err)) return err;
-  if (err.code === 'ENOENT') return new DomainError(ErrorType.DatasetNotFound, `dataset not found: ${path}`, { cause: err });
+  if (err.code === 'ENOENT')
+    return new DomainError(ErrorType.DatasetNotFound, `dataset not found: ${path}`, { cause: err });
   if (err.code === 'EACCES' || err.code === 'EISDIR' || err.code === 'EPERM') {
     return new DomainError(ErrorType.DatasetUnreadable, `cannot read dataset ${path}: ${err.code}`, { cause: err });
   }

@@ -92,7 +92,9 @@ export class CsvScanner {
 
 /** Parses the header record's bytes (which may end in CR/LF) into field names. */
 function parseHeader(bytes: number[]): string[] {
-  const text = Buffer.from(bytes).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   const names: string[] = [];
   let current = '';
   let quoted = false;

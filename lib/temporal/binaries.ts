@@ -67,7 +67,7 @@ async function buildBinary(binary: PinnedBinary, target: string, options: Ensure
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   const ref = `${binary.goPackage}@${binary.version}`;
-  progress(`building ${binary.name} ${binary.version} with go install (the first build takes several minutes)`);
+  progress(`building ${binary.name} ${binary.version} into ${target} with go install (the first build takes minutes)`);
   const started = Date.now();
   const ticker = setInterval(() => {
     progress(`  still building ${binary.name}: ${Math.round((Date.now() - started) / 1000)}s`);

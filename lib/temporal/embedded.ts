@@ -92,7 +92,9 @@ async function waitForFrontend(server: ManagedProcess, address: string, timeoutM
     await sleep(300);
   }
   await server.stop();
-  throw new ProvisionError(`Temporal server did not answer on ${address} within ${timeoutMs / 1000}s; see ${server.logFile}`);
+  throw new ProvisionError(
+    `Temporal server did not answer on ${address} within ${timeoutMs / 1000}s; see ${server.logFile}`,
+  );
 }
 
 async function waitForPort(process: ManagedProcess, port: number, timeoutMs: number): Promise<void> {

@@ -2,13 +2,12 @@
  * Finds or starts a Temporal server, in DESIGN.md's order of preference: a server answering at
  * TEMPORAL_ADDRESS; the `temporal` CLI's dev server; the pinned binaries (built with Go if needed).
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MlopsConfig } from '../config';
 import { parseHostPort } from '../config';
-import { cachedBinaries, ensureBinaries, findOnPath, ProvisionError } from './binaries';
+import { ensureBinaries, findOnPath, ProvisionError } from './binaries';
 import { connectClient, temporalAnswers } from './connection';
 import { startEmbeddedServer } from './embedded';
 import { ensureNamespace, ensureSearchAttributes } from './namespace';
@@ -71,10 +70,6 @@ export async function provisionTemporal(options: ProvisionOptions): Promise<Temp
   if (temporalCli) {
     stack = await startDevServer(temporalCli, config, ports, options.withUi ?? true, progress);
   } else {
-    const binaries = cachedBinaries(config.cacheDir);
-    if (!existsSync(binaries.server) || !existsSync(binaries.ui)) {
-      progress(`no Temporal server at ${config.temporalAddress}; building the pinned server into ${config.cacheDir}`);
-    }
     const built = await ensureBinaries({ cacheDir: config.cacheDir, onProgress: progress, path: options.path });
     progress(`starting the embedded Temporal server (SQLite under ${join(home, 'temporal')})`);
     const embedded = await startEmbeddedServer({
@@ -127,7 +122,12 @@ async function startDevServer(
   args.push('--db-filename', dbFile, '--namespace', config.namespace, '--log-level', 'warn');
   for (const key of customSearchAttributes) args.push('--search-attribute', `${key.name}=Keyword`);
   args.push(...(withUi ? ['--ui-port', String(ports.ui)] : ['--headless']));
-  const server = startProcess({ name: 'temporal-cli', command: cli, args, logFile: join(config.home, 'temporal', 'server.log') });
+  const server = startProcess({
+    name: 'temporal-cli',
+    command: cli,
+    args,
+    logFile: join(config.home, 'temporal', 'server.log'),
+  });
   const address = `127.0.0.1:${ports.frontend}`;
   const deadline = Date.now() + 120000;
   while (!(await temporalAnswers({ temporalAddress: address }, 2000))) {

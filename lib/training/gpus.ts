@@ -29,21 +29,31 @@ export function detectGpus(env: NodeJS.ProcessEnv = process.env, smi: NvidiaSmi 
   const explicit = env.MLOPS_GPUS?.trim();
   if (explicit) {
     const devices = explicit.split(',').map((d) => d.trim());
-    if (devices.some((d) => !/^\d+$/.test(d))) throw new Error(`MLOPS_GPUS must be device ids like 0,1, got '${explicit}'`);
+    if (devices.some((d) => !/^\d+$/.test(d)))
+      throw new Error(`MLOPS_GPUS must be device ids like 0,1, got '${explicit}'`);
     return { devices, slots: devices.length, source: 'MLOPS_GPUS', names: [] };
   }
   const slotsRaw = env.MLOPS_GPU_SLOTS?.trim();
   if (slotsRaw) {
     const slots = Number(slotsRaw);
-    if (!Number.isInteger(slots) || slots < 1) throw new Error(`MLOPS_GPU_SLOTS must be a positive integer, got '${slotsRaw}'`);
+    if (!Number.isInteger(slots) || slots < 1)
+      throw new Error(`MLOPS_GPU_SLOTS must be a positive integer, got '${slotsRaw}'`);
     return { devices: [], slots, source: 'MLOPS_GPU_SLOTS', names: [] };
   }
   const out = smi();
-  const lines = (out ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (out ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) return { devices: [], slots: 1, source: 'cpu', names: [] };
   const parsed = lines.map((line) => {
     const [index, ...name] = line.split(',');
     return { index: index.trim(), name: name.join(',').trim() };
   });
-  return { devices: parsed.map((p) => p.index), slots: parsed.length, source: 'nvidia-smi', names: parsed.map((p) => p.name) };
+  return {
+    devices: parsed.map((p) => p.index),
+    slots: parsed.length,
+    source: 'nvidia-smi',
+    names: parsed.map((p) => p.name),
+  };
 }

@@ -41,7 +41,11 @@ export function spawnTestProcess(command: string, args: string[], env: NodeJS.Pr
           resolveMatch(match);
         } else if (child.exitCode !== null || child.signalCode !== null || Date.now() - started > timeoutMs) {
           clearInterval(timer);
-          reject(new Error(`no ${pattern} in ${stream} (exit ${child.exitCode ?? child.signalCode}); stderr: ${err.slice(-2000)}`));
+          reject(
+            new Error(
+              `no ${pattern} in ${stream} (exit ${child.exitCode ?? child.signalCode}); stderr: ${err.slice(-2000)}`,
+            ),
+          );
         }
       }, 50);
     });

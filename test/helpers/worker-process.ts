@@ -7,7 +7,8 @@ import * as activities from '../fixtures/activities';
 
 async function main(): Promise<void> {
   const taskQueue = process.argv[2];
-  if (!taskQueue || !process.env.TEMPORAL_ADDRESS) throw new Error('usage: worker-process <task-queue> with TEMPORAL_ADDRESS set');
+  if (!taskQueue || !process.env.TEMPORAL_ADDRESS)
+    throw new Error('usage: worker-process <task-queue> with TEMPORAL_ADDRESS set');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({

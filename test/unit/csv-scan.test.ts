@@ -67,13 +67,15 @@ describe('CsvScanner', () => {
     const field = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', ' ', 'é') });
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 5 }).chain((cols) =>
-          fc.tuple(
-            fc.constant(cols),
-            fc.array(fc.array(field, { minLength: cols, maxLength: cols }), { maxLength: 20 }),
-            fc.integer({ min: 1, max: 64 }),
+        fc
+          .integer({ min: 1, max: 5 })
+          .chain((cols) =>
+            fc.tuple(
+              fc.constant(cols),
+              fc.array(fc.array(field, { minLength: cols, maxLength: cols }), { maxLength: 20 }),
+              fc.integer({ min: 1, max: 64 }),
+            ),
           ),
-        ),
         ([cols, rows, chunk]) => {
           const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
           const header = Array.from({ length: cols }, (_, i) => `c${i}`);

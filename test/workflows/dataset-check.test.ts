@@ -64,7 +64,12 @@ describe('datasetCheckWorkflow on the real server', () => {
     const missing = join(dir, 'nope.csv');
     let error: unknown;
     try {
-      await runDatasetCheck({ client: env.client, dataset: missing, taskQueue: controlQueue, queues: { data: dataQueue } });
+      await runDatasetCheck({
+        client: env.client,
+        dataset: missing,
+        taskQueue: controlQueue,
+        queues: { data: dataQueue },
+      });
     } catch (err) {
       error = err;
     }

@@ -51,7 +51,8 @@ describe('a workflow survives a SIGKILL of the Temporal server', () => {
     home = await tempDir('mlops-durability-');
     const binaries = await ensureBinaries({ cacheDir: loadConfig().cacheDir });
     const ports = await ephemeralPorts();
-    const start = () => startEmbeddedServer({ serverBinary: binaries.server, home: home.dir, ports, namespace: 'default' });
+    const start = () =>
+      startEmbeddedServer({ serverBinary: binaries.server, home: home.dir, ports, namespace: 'default' });
     server = await start();
     const address = server.address;
     const prepare = async () => {

@@ -1,0 +1,149 @@
+/** The `mlops` CLI as a user drives it: usage errors, a missing toolchain, workers, and `mlops up`. */
+import { mkdir, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isListening, freePort } from '../../lib/temporal/ports';
+import { defaultPorts } from '../../lib/temporal/ports';
+import { spawnTestProcess } from '../helpers/processes';
+import { tempDir, testConfig, unique } from '../helpers/temporal';
+
+const MLOPS = join(__dirname, '..', '..', 'bin', 'mlops.js');
+const SAMPLE = join(__dirname, '..', '..', 'examples', 'data', 'churn-sample.csv');
+
+function mlops(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnTestProcess(process.execPath, [MLOPS, ...args], env);
+}
+
+async function run(args: string[], env?: NodeJS.ProcessEnv) {
+  const p = mlops(args, env);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+describe('mlops usage', () => {
+  it('prints its version and help', async () => {
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['up', 'demo', 'server', 'worker', 'data']) expect(help.stdout).toContain(command);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['data', 'check'])).code).toBe(2);
+    const badQueue = await run(['worker', '--queue', 'tpu']);
+    expect(badQueue.code).toBe(2);
+    expect(badQueue.stderr).toBe("mlops: unknown queue 'tpu': use one of control, data, gpu\n");
+  });
+
+  it('says in one line how to get a server when there is no server, no temporal CLI and no Go', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const emptyPath = join(dir, 'bin');
+      await mkdir(emptyPath);
+      await symlink(process.execPath, join(emptyPath, 'node'));
+      const env = {
+        HOME: dir,
+        PATH: emptyPath,
+        MLOPS_HOME: join(dir, 'home'),
+        MLOPS_CACHE_DIR: join(dir, 'cache'),
+        TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      };
+      const result = await run(['server', '--no-ui'], env);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^mlops: no Temporal server available: .*TEMPORAL_ADDRESS.*temporal.*install Go/);
+      const check = await run(['data', 'check', SAMPLE], env);
+      expect(check.code).toBe(2);
+      expect(check.stderr).toMatch(/^mlops: no Temporal server answers at 127\.0\.0\.1:\d+: start one with `mlops up`/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('mlops worker', () => {
+  it('polls its queue and shuts down cleanly on SIGTERM', async () => {
+    const config = testConfig();
+    const worker = mlops(['worker', '--queue', 'data', '--task-queue', unique('data')], {
+      ...process.env,
+      TEMPORAL_ADDRESS: config.temporalAddress,
+    });
+    await worker.waitFor(/"msg":"worker ready"/, 60000, 'stderr');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+  });
+});
+
+/** A free frontend port whose whole default layout (membership, history, metrics …) is free too. */
+async function freeLayout(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 20000 || port > 64000) continue;
+    const layout = defaultPorts(port, port + 20);
+    const busy = await Promise.all(Object.values(layout).map((p) => isListening('127.0.0.1', p, 200)));
+    if (!busy.some(Boolean)) return port;
+  }
+}
+
+describe('mlops up on the embedded default', () => {
+  it('brings up server, Web UI and workers, runs a dataset check, and stops cleanly on Ctrl-C', async () => {
+    const { dir, cleanup } = await tempDir();
+    const port = await freeLayout();
+    const uiPort = port + 20;
+    const env = {
+      ...process.env,
+      MLOPS_HOME: join(dir, 'home'),
+      TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+      MLOPS_UI_PORT: String(uiPort),
+      MLOPS_TEMPORAL_HTTP_PORT: String(port + 10),
+    };
+    const up = mlops(['up'], env);
+    try {
+      await up.waitFor(/mlops is ready/, 120000, 'stderr');
+      expect(up.stdout()).toContain(`Temporal gRPC    127.0.0.1:${port}`);
+      expect(up.stdout()).toContain(`Temporal Web UI  http://127.0.0.1:${uiPort}`);
+
+      const check = await run(['data', 'check', SAMPLE, '--model', 'churn', '--json'], env);
+      expect(check.code).toBe(0);
+      const result = JSON.parse(check.stdout);
+      expect(result).toMatchObject({ rows: 500, columns: 8, format: 'csv' });
+      expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(result.workflowId).toMatch(/^dataset-check:/);
+
+      const missing = await run(['data', 'check', join(dir, 'missing.csv')], env);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/^mlops: DatasetNotFound: dataset not found: .*missing\.csv\n$/);
+
+      // The Web UI serves its page and lists the completed workflow with its MlStage attribute.
+      const page = await fetch(`http://127.0.0.1:${uiPort}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+      const query = encodeURIComponent(`WorkflowId="${result.workflowId}"`);
+      const listed = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows?query=${query}`);
+      const body = (await listed.json()) as {
+        executions: {
+          type: { name: string };
+          status: string;
+          searchAttributes: { indexedFields: Record<string, { data: string }> };
+        }[];
+      };
+      expect(body.executions).toHaveLength(1);
+      const [execution] = body.executions;
+      expect(execution.type.name).toBe('datasetCheckWorkflow');
+      expect(execution.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      const stage = Buffer.from(execution.searchAttributes.indexedFields.MlStage.data, 'base64').toString('utf8');
+      expect(JSON.parse(stage)).toBe('experimentation');
+    } finally {
+      up.child.kill('SIGINT');
+      const code = await up.exited;
+      await cleanup();
+      expect(code).toBe(0);
+    }
+    expect(up.stderr()).toContain('stopped');
+    expect(await isListening('127.0.0.1', port)).toBe(false);
+    expect(await isListening('127.0.0.1', uiPort)).toBe(false);
+  });
+});
