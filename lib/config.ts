@@ -34,7 +34,8 @@ export interface MlopsConfig {
   /** Cache of built server binaries, shared by every clone on the machine. */
   cacheDir: string;
   uiPort: number;
-  temporalHttpPort: number;
+  /** HTTP API port of a server started here; unset means frontend port + 10 (7243 for 7233). */
+  temporalHttpPort?: number;
   gatewayPort: number;
   logLevel: string;
 }
@@ -56,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MlopsConfig {
     home: resolve(env.MLOPS_HOME?.trim() || '.mlops'),
     cacheDir: resolve(env.MLOPS_CACHE_DIR?.trim() || join(cacheRoot, 'temporal-mlops')),
     uiPort: parsePort(env.MLOPS_UI_PORT, 8233, 'MLOPS_UI_PORT'),
-    temporalHttpPort: parsePort(env.MLOPS_TEMPORAL_HTTP_PORT, 7243, 'MLOPS_TEMPORAL_HTTP_PORT'),
+    temporalHttpPort: optionalPort(env.MLOPS_TEMPORAL_HTTP_PORT, 'MLOPS_TEMPORAL_HTTP_PORT'),
     gatewayPort: parsePort(env.MLOPS_GATEWAY_PORT, 8080, 'MLOPS_GATEWAY_PORT'),
     logLevel: parseLogLevel(env.MLOPS_LOG_LEVEL),
   };
@@ -76,6 +77,10 @@ function parsePort(raw: string | undefined, fallback: number, name: string): num
     throw new ConfigError(`${name} must be a port number between 1 and 65535, got '${raw}'`);
   }
   return port;
+}
+
+function optionalPort(raw: string | undefined, name: string): number | undefined {
+  return raw === undefined || raw.trim() === '' ? undefined : parsePort(raw, 0, name);
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

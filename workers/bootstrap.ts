@@ -23,8 +23,10 @@ export function installRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLogger = new DefaultLogger(toSdkLevel(logger.level), (entry) => {
-    const method =
-      entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    // A queue that registers only activities (or only workflows) is the design here, not a warning.
+    const expected = /^No (activities|workflows) registered/.test(entry.message);
+    const level = expected ? 'debug' : entry.level === 'TRACE' ? 'trace' : entry.level.toLowerCase();
+    const method = level as 'trace' | 'debug' | 'info' | 'warn' | 'error';
     logger[method]({ ...entry.meta, sdk: true }, entry.message);
   });
   Runtime.install({ logger: sdkLogger, shutdownSignals: [] });

@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { checkDataset } from '../../activities/dataset';
+import type { CheckDatasetResult } from '../../workflows/contracts';
 import { tempDir } from '../helpers/temporal';
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -48,7 +49,7 @@ describe('checkDataset activity', () => {
     const bytes = tableToIPC(table, 'file');
     const path = join(dir, 'small.arrow');
     await writeFile(path, bytes);
-    const result = await new MockActivityEnvironment().run(checkDataset, { dataset: path });
+    const result: CheckDatasetResult = await new MockActivityEnvironment().run(checkDataset, { dataset: path });
     expect(result).toMatchObject({ format: 'arrow', rows: 4, columns: 2, columnNames: ['x', 'y'] });
     expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });

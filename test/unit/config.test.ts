@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(config.temporalAddressExplicit).toBe(false);
     expect(config.namespace).toBe('default');
     expect(config.uiPort).toBe(8233);
-    expect(config.temporalHttpPort).toBe(7243);
+    expect(config.temporalHttpPort).toBeUndefined();
     expect(config.gatewayPort).toBe(8080);
     expect(config.home).toBe(resolve('.mlops'));
     expect(config.tls).toBeUndefined();
@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       MLOPS_HOME: '/var/lib/mlops',
       MLOPS_UI_PORT: '9233',
       MLOPS_GATEWAY_PORT: '9080',
+      MLOPS_TEMPORAL_HTTP_PORT: '9243',
       MLOPS_CACHE_DIR: '/cache',
     });
     expect(config).toMatchObject({
@@ -30,6 +31,7 @@ describe('loadConfig', () => {
       home: '/var/lib/mlops',
       uiPort: 9233,
       gatewayPort: 9080,
+      temporalHttpPort: 9243,
       cacheDir: '/cache',
     });
   });
