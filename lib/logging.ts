@@ -1,10 +1,54 @@
 /** pino loggers for lib/ and entry points; logs go to stderr so CLI output on stdout stays clean. */
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Logger } from 'pino';
 
-/** Creates the process logger at the given level, writing JSON lines to stderr. */
-export function createLogger(level = process.env.MLOPS_LOG_LEVEL ?? 'info', name = 'mlops'): Logger {
-  return pino({ name, level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+const levelNames: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+const hidden = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'sdk']);
+
+/** Formats one pino JSON line for a person: `warn  message  key=value …`. */
+export function formatLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const extras = Object.entries(entry)
+      .filter(([key]) => !hidden.has(key))
+      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    const level = levelNames[Number(entry.level)] ?? String(entry.level);
+    return [level.padEnd(5), String(entry.msg ?? ''), ...extras].join('  ');
+  } catch {
+    return line;
+  }
+}
+
+/** A stderr sink that prints pino lines in the human form. */
+function humanStderr(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+      for (const line of lines) process.stderr.write(`${formatLogLine(line)}\n`);
+      done();
+    },
+  });
+}
+
+/**
+ * Creates the process logger at the given level. Services write JSON lines to stderr; commands a person
+ * watches (`mlops up`) pass `human: true` for readable lines.
+ */
+export function createLogger(
+  level = process.env.MLOPS_LOG_LEVEL ?? 'info',
+  name = 'mlops',
+  options: { human?: boolean } = {},
+): Logger {
+  const destination = options.human ? humanStderr() : pino.destination({ fd: 2, sync: true });
+  return pino({ name, level, base: { pid: process.pid } }, destination);
 }
 
 export type { Logger };

@@ -29,9 +29,12 @@ function printAddresses(stack: TemporalStack, config: MlopsConfig): void {
 }
 
 /** Starts server (or reuses one), UI and all three workers; runs `afterReady` once they poll. */
-async function runStack(options: { ui: boolean; afterReady?: (config: MlopsConfig) => Promise<void> }): Promise<void> {
+async function runStack(options: {
+  ui: boolean;
+  afterReady?: (config: MlopsConfig, stack: TemporalStack) => Promise<void>;
+}): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'mlops-up');
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'mlops-up', { human: true });
   const stack = await provisionTemporal({ config, withUi: options.ui, onProgress: progress });
   const stackConfig = { ...config, temporalAddress: stack.address };
   let workers: Worker[] = [];
@@ -56,7 +59,7 @@ async function runStack(options: { ui: boolean; afterReady?: (config: MlopsConfi
   });
   if (options.afterReady) {
     // The demo's work runs beside the workers; a failure is reported but leaves the stack up to inspect.
-    options.afterReady(stackConfig).catch((err: unknown) => {
+    options.afterReady(stackConfig, stack).catch((err: unknown) => {
       progress(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
@@ -77,7 +80,7 @@ export function registerStackCommands(program: Command): void {
     .action(async () =>
       runStack({
         ui: true,
-        afterReady: async (config) => {
+        afterReady: async (config, stack) => {
           const client = await createClient(config);
           try {
             progress(`checking ${DEMO_DATASET}`);
@@ -89,7 +92,11 @@ export function registerStackCommands(program: Command): void {
               ['sha256', result.sha256],
               ['workflowId', result.workflowId],
             ]);
-            progress('the completed datasetCheckWorkflow is listed in the Web UI; Ctrl-C stops the stack');
+            if (stack.uiUrl) {
+              const query = encodeURIComponent('MlStage="experimentation"');
+              progress(`see it in the Web UI: ${stack.uiUrl}/namespaces/${config.namespace}/workflows?query=${query}`);
+            }
+            progress('Ctrl-C stops the stack');
           } finally {
             await client.connection.close();
           }

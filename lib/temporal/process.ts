@@ -27,11 +27,16 @@ export function startProcess(options: {
   env?: NodeJS.ProcessEnv;
 }): ManagedProcess {
   const log = createWriteStream(options.logFile, { flags: 'a' });
+  // A process group of its own: Ctrl-C in a terminal reaches only the CLI, which stops workers first and
+  // then this process. If the CLI exits without stopping it, the exit hook still sends SIGTERM.
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const onParentExit = () => child.kill('SIGTERM');
+  process.on('exit', onParentExit);
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | string>((resolveExit) => {
@@ -41,7 +46,10 @@ export function startProcess(options: {
     });
     child.on('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
   });
-  void exited.then(() => log.end());
+  void exited.then(() => {
+    process.off('exit', onParentExit);
+    log.end();
+  });
   const running = () => child.exitCode === null && child.signalCode === null;
   return {
     name: options.name,
