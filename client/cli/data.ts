@@ -4,7 +4,20 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { createClient } from '../connection';
 import { runDatasetCheck } from '../dataset';
+import type { RunDatasetCheckResult } from '../dataset';
 import { printJson, printTable } from './output';
+
+/** Prints a dataset check as a table. */
+export function printDatasetCheck(result: RunDatasetCheckResult): void {
+  printTable([
+    ['dataset', result.path],
+    ['format', result.format],
+    ['rows', result.rows],
+    ['columns', result.columns],
+    ['sha256', result.sha256],
+    ['workflowId', result.workflowId],
+  ]);
+}
 
 /** Registers the `data` noun and its verbs. */
 export function registerDataCommands(program: Command): void {
@@ -26,18 +39,8 @@ export function registerDataCommands(program: Command): void {
           model: opts.model,
           taskQueue: opts.taskQueue,
         });
-        if (opts.json) {
-          printJson(result);
-        } else {
-          printTable([
-            ['dataset', result.path],
-            ['format', result.format],
-            ['rows', result.rows],
-            ['columns', result.columns],
-            ['sha256', result.sha256],
-            ['workflowId', result.workflowId],
-          ]);
-        }
+        if (opts.json) printJson(result);
+        else printDatasetCheck(result);
       } finally {
         await client.connection.close();
       }

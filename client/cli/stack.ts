@@ -12,6 +12,7 @@ import { TaskQueue } from '../../workflows/contracts';
 import { connectWorker, createQueueWorker, installRuntime, runUntilSignal } from '../../workers/bootstrap';
 import { createClient } from '../connection';
 import { runDatasetCheck } from '../dataset';
+import { printDatasetCheck } from './data';
 import { printTable, progress } from './output';
 
 /** The sample dataset `mlops demo` checks. */
@@ -85,13 +86,7 @@ export function registerStackCommands(program: Command): void {
           try {
             progress(`checking ${DEMO_DATASET}`);
             const result = await runDatasetCheck({ client, dataset: DEMO_DATASET, model: 'churn' });
-            printTable([
-              ['dataset', result.path],
-              ['rows', result.rows],
-              ['columns', result.columns],
-              ['sha256', result.sha256],
-              ['workflowId', result.workflowId],
-            ]);
+            printDatasetCheck(result);
             if (stack.uiUrl) {
               const query = encodeURIComponent('MlStage="experimentation"');
               progress(`see it in the Web UI: ${stack.uiUrl}/namespaces/${config.namespace}/workflows?query=${query}`);

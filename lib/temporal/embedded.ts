@@ -1,12 +1,11 @@
 /** The embedded Temporal stack: the pinned server on a SQLite file plus the Web UI server. */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ProvisionError } from './binaries';
 import { temporalAnswers } from './connection';
 import type { ServerPorts } from './ports';
 import { isListening } from './ports';
-import { startProcess } from './process';
+import { startProcess, waitUntilReady } from './process';
 import type { ManagedProcess } from './process';
 import { renderEmbeddedConfig } from './server-config';
 
@@ -55,7 +54,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     logFile: join(rendered.dir, 'server.log'),
     cwd: rendered.dir,
   });
-  await waitForFrontend(server, address, options.readyTimeoutMs ?? 120000);
+  await waitUntilReady(server, () => temporalAnswers({ temporalAddress: address }, 2000), {
+    timeoutMs: options.readyTimeoutMs ?? 120000,
+    what: `answer on ${address}`,
+  });
   let ui: ManagedProcess | undefined;
   if (options.uiBinary) {
     ui = startProcess({
@@ -65,7 +67,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       logFile: join(rendered.dir, 'ui.log'),
       cwd: rendered.uiRoot,
     });
-    await waitForPort(ui, ports.ui, 30000);
+    await waitUntilReady(ui, () => isListening('127.0.0.1', ports.ui), {
+      timeoutMs: 30000,
+      what: `listen on 127.0.0.1:${ports.ui}`,
+    });
   }
   return {
     address,
@@ -78,35 +83,4 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       await server.stop();
     },
   };
-}
-
-async function waitForFrontend(server: ManagedProcess, address: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited: number | string | undefined;
-  void server.exited.then((code) => (exited = code));
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new ProvisionError(`Temporal server exited (${exited}) during start-up: ${await server.logTail(3)}`);
-    }
-    if (await temporalAnswers({ temporalAddress: address }, 2000)) return;
-    await sleep(300);
-  }
-  await server.stop();
-  throw new ProvisionError(
-    `Temporal server did not answer on ${address} within ${timeoutMs / 1000}s; see ${server.logFile}`,
-  );
-}
-
-async function waitForPort(process: ManagedProcess, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited: number | string | undefined;
-  void process.exited.then((code) => (exited = code));
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new ProvisionError(`${process.name} exited (${exited}) during start-up: ${await process.logTail(3)}`);
-    }
-    if (await isListening('127.0.0.1', port)) return;
-    await sleep(200);
-  }
-  throw new ProvisionError(`${process.name} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000}s`);
 }

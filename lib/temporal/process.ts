@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProvisionError } from './binaries';
 
 /** A running child process of the stack. */
 export interface ManagedProcess {
@@ -68,4 +70,29 @@ export function startProcess(options: {
       return text.trim().split('\n').slice(-lines).join('\n');
     },
   };
+}
+
+/**
+ * Polls `ready` until it answers true. If the process exits first, or `timeoutMs` passes (the process
+ * is then stopped), throws a ProvisionError naming the process and the end of its log.
+ */
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  ready: () => Promise<boolean>,
+  options: { timeoutMs: number; what: string; intervalMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let exited: number | string | undefined;
+  void proc.exited.then((code) => (exited = code));
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new ProvisionError(`${proc.name} exited (${exited}) during start-up: ${await proc.logTail(3)}`);
+    }
+    if (await ready()) return;
+    await sleep(options.intervalMs ?? 250);
+  }
+  await proc.stop();
+  throw new ProvisionError(
+    `${proc.name} did not ${options.what} within ${options.timeoutMs / 1000}s; see ${proc.logFile}`,
+  );
 }

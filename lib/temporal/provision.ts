@@ -4,7 +4,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { MlopsConfig } from '../config';
 import { parseHostPort } from '../config';
 import { ensureBinaries, findOnPath, ProvisionError } from './binaries';
@@ -13,7 +12,7 @@ import { startEmbeddedServer } from './embedded';
 import { ensureNamespace, ensureSearchAttributes } from './namespace';
 import type { ServerPorts } from './ports';
 import { defaultPorts } from './ports';
-import { startProcess } from './process';
+import { startProcess, waitUntilReady } from './process';
 import { customSearchAttributes } from '../../workflows/contracts';
 
 /** How the server was provided. */
@@ -129,14 +128,10 @@ async function startDevServer(
     logFile: join(config.home, 'temporal', 'server.log'),
   });
   const address = `127.0.0.1:${ports.frontend}`;
-  const deadline = Date.now() + 120000;
-  while (!(await temporalAnswers({ temporalAddress: address }, 2000))) {
-    if (server.child.exitCode !== null || Date.now() > deadline) {
-      await server.stop();
-      throw new ProvisionError(`the temporal CLI dev server did not start: ${await server.logTail(3)}`);
-    }
-    await sleep(300);
-  }
+  await waitUntilReady(server, () => temporalAnswers({ temporalAddress: address }, 2000), {
+    timeoutMs: 120000,
+    what: `answer on ${address}`,
+  });
   return {
     mode: 'temporal-cli',
     address,
