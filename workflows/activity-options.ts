@@ -9,6 +9,7 @@ const dataNonRetryable = [
   ErrorType.DatasetCorrupt,
   ErrorType.UnsupportedFormat,
   ErrorType.InvalidInput,
+  ErrorType.InvalidContract,
 ];
 
 /**

@@ -42,6 +42,8 @@ export const ErrorType = {
   DatasetCorrupt: 'DatasetCorrupt',
   UnsupportedFormat: 'UnsupportedFormat',
   InvalidInput: 'InvalidInput',
+  /** A data contract or drift policy that is not valid JSON of the documented shape. */
+  InvalidContract: 'InvalidContract',
 } as const;
 /** One permanent failure type. */
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

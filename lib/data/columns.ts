@@ -1,0 +1,128 @@
+/**
+ * Columnar views over Arrow vectors for the kernels: numeric columns as Float64Array with NaN for null,
+ * categorical columns as dictionary codes with -1 for null. No row objects.
+ */
+import { DataType, Type } from 'apache-arrow';
+import type { Data, Field, Vector } from 'apache-arrow';
+import { ColumnType } from './types';
+import type { ColumnTypeName } from './types';
+
+/** The logical type of an Arrow field, or undefined for types the data plane does not handle. */
+export function columnTypeOf(type: DataType): ColumnTypeName | undefined {
+  if (DataType.isDictionary(type)) return columnTypeOf(type.dictionary);
+  switch (type.typeId) {
+    case Type.Int:
+      return ColumnType.int64;
+    case Type.Float:
+      return ColumnType.float64;
+    case Type.Utf8:
+    case Type.LargeUtf8:
+      return ColumnType.string;
+    case Type.Bool:
+      return ColumnType.bool;
+    case Type.Timestamp:
+    case Type.Date:
+      return ColumnType.timestamp;
+    default:
+      return undefined;
+  }
+}
+
+/** Field name and logical type of every supported column of a schema. */
+export function schemaColumns(fields: Field[]): { name: string; type: ColumnTypeName | undefined }[] {
+  return fields.map((f) => ({ name: f.name, type: columnTypeOf(f.type) }));
+}
+
+function isValid(data: Data, i: number): boolean {
+  const bitmap = data.nullBitmap;
+  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return true;
+  const bit = data.offset + i;
+  return (bitmap[bit >> 3] & (1 << (bit & 7))) !== 0;
+}
+
+/** Timestamp and date units converted to milliseconds since the epoch. */
+function toMillisFactor(type: DataType): number {
+  if (type.typeId === Type.Timestamp || type.typeId === Type.Date) {
+    const unit = (type as unknown as { unit: number }).unit;
+    // TimeUnit: 0 s, 1 ms, 2 µs, 3 ns; DateUnit: 0 day, 1 ms.
+    if (type.typeId === Type.Date) return unit === 0 ? 86_400_000 : 1;
+    return [1000, 1, 1e-3, 1e-6][unit] ?? 1;
+  }
+  return 1;
+}
+
+/**
+ * The values of a numeric (int, float, timestamp, date) vector as one Float64Array, NaN where null.
+ * A single null-free Float64 chunk is returned without copying.
+ */
+export function numericValues(vector: Vector): Float64Array {
+  const chunks = vector.data;
+  if (chunks.length === 1 && chunks[0].nullCount === 0 && chunks[0].values instanceof Float64Array) {
+    return chunks[0].values.subarray(0, chunks[0].length);
+  }
+  const out = new Float64Array(vector.length);
+  let at = 0;
+  for (const data of chunks) {
+    const values = data.values as ArrayLike<number | bigint>;
+    const factor = toMillisFactor(data.type);
+    const hasNulls = data.nullCount > 0;
+    if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+      for (let i = 0; i < data.length; i++) {
+        out[at + i] = hasNulls && !isValid(data, i) ? NaN : Number(values[i]) * factor;
+      }
+    } else if (data.type.typeId === Type.Date && factor !== 1) {
+      for (let i = 0; i < data.length; i++) out[at + i] = !isValid(data, i) ? NaN : Number(values[i]) * factor;
+    } else {
+      const numbers = values as ArrayLike<number>;
+      for (let i = 0; i < data.length; i++) {
+        out[at + i] = hasNulls && !isValid(data, i) ? NaN : numbers[i] * factor;
+      }
+    }
+    at += data.length;
+  }
+  return out;
+}
+
+/** A categorical column: per-row codes into `dictionary`, -1 for null. */
+export interface CategoricalValues {
+  codes: Int32Array;
+  dictionary: string[];
+}
+
+/** Dictionary-encodes a string, bool or dictionary vector (values as strings; bools as "true"/"false"). */
+export function categoricalValues(vector: Vector): CategoricalValues {
+  const codes = new Int32Array(vector.length);
+  const dictionary: string[] = [];
+  const index = new Map<string, number>();
+  const codeOf = (value: string): number => {
+    let code = index.get(value);
+    if (code === undefined) {
+      code = dictionary.length;
+      dictionary.push(value);
+      index.set(value, code);
+    }
+    return code;
+  };
+  let at = 0;
+  for (const data of vector.data) {
+    if (DataType.isDictionary(data.type) && data.dictionary) {
+      // Remap the chunk's dictionary once, then translate codes without touching strings.
+      const chunkDictionary = data.dictionary.toArray() as unknown[];
+      const remap = Int32Array.from(chunkDictionary, (v) => codeOf(String(v)));
+      const keys = data.values as ArrayLike<number>;
+      for (let i = 0; i < data.length; i++) codes[at + i] = isValid(data, i) ? remap[keys[i]] : -1;
+    } else {
+      const chunk = vector.data.length === 1 ? vector : null;
+      for (let i = 0; i < data.length; i++) {
+        if (!isValid(data, i)) {
+          codes[at + i] = -1;
+          continue;
+        }
+        const value = chunk ? chunk.get(i) : vector.get(at + i);
+        codes[at + i] = codeOf(String(value));
+      }
+    }
+    at += data.length;
+  }
+  return { codes, dictionary };
+}

@@ -1,0 +1,241 @@
+/** Drift of a current dataset against a reference profile or dataset, per column, with reasons. */
+import { readFile } from 'node:fs/promises';
+import { ErrorType } from '../../workflows/contracts';
+import { DomainError } from '../errors';
+import { collectColumns } from './collect';
+import type { CollectedColumn } from './collect';
+import type { DriftPolicy } from './drift-policy';
+import { binCounts, chiSquare, jensenShannonDistance, ksTwoSample, populationStabilityIndex } from './drift-stats';
+import type { KsTwoSampleResult } from './drift-stats';
+import { quantile } from './numeric-accumulator';
+import type { ColumnProfile, DatasetProfile } from './report';
+
+/** Drift of one column. */
+export interface ColumnDrift {
+  kind: 'numeric' | 'categorical';
+  psi: number;
+  jsDistance: number;
+  ks?: KsTwoSampleResult;
+  chiSquare?: { statistic: number | null; pValue: number; degreesOfFreedom: number };
+  /** Categories in the current data that the reference never had. */
+  unseenCategories?: string[];
+  referenceCount: number;
+  currentCount: number;
+  drifted: boolean;
+  reasons: string[];
+}
+
+/** A drift report. */
+export interface DriftReport {
+  reference: { path: string; sha256: string; kind: 'profile' | 'dataset'; rows: number };
+  current: { path: string; sha256: string; rows: number };
+  policy: DriftPolicy;
+  columns: Record<string, ColumnDrift>;
+  /** Names of the drifted columns. */
+  drifted: string[];
+  /** Columns of the reference that the current data lacks (not compared). */
+  missingColumns: string[];
+}
+
+/** A reference side: sorted numeric values with decile bins, or category counts. */
+type Reference =
+  | { kind: 'numeric'; sorted: Float64Array; edges: Float64Array; proportions: Float64Array }
+  | { kind: 'categorical'; counts: Map<string, number>; other: number };
+
+/** Loads a profile written by `mlops data profile`. */
+export async function loadProfile(path: string): Promise<DatasetProfile> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DomainError(ErrorType.DatasetNotFound, `reference profile not found: ${path}`);
+    throw new DomainError(ErrorType.DatasetCorrupt, `${path} is not a readable profile: ${(err as Error).message}`);
+  }
+  const profile = parsed as DatasetProfile;
+  if (profile?.version !== 1 || typeof profile.columns !== 'object') {
+    throw new DomainError(ErrorType.DatasetCorrupt, `${path} is not a profile written by mlops data profile`);
+  }
+  return profile;
+}
+
+function decileEdges(sorted: Float64Array): Float64Array {
+  const edges = [...new Set(Array.from({ length: 11 }, (_, i) => quantile(sorted, i / 10)))];
+  return Float64Array.from(edges.length === 1 ? [edges[0], edges[0]] : edges);
+}
+
+function referenceFromColumn(column: CollectedColumn): Reference {
+  if (column.kind === 'categorical') return { kind: 'categorical', counts: column.counts, other: 0 };
+  const sorted = column.values.slice().sort();
+  const edges = decileEdges(sorted);
+  return { kind: 'numeric', sorted, edges, proportions: binCounts({ values: sorted, edges }) };
+}
+
+function referenceFromProfile(column: ColumnProfile): Reference {
+  if (column.kind === 'categorical') {
+    return {
+      kind: 'categorical',
+      counts: new Map(column.top.map((t) => [t.value, t.count])),
+      other: column.otherCount,
+    };
+  }
+  return {
+    kind: 'numeric',
+    sorted: Float64Array.from(column.sample),
+    edges: Float64Array.from(column.bins.edges),
+    proportions: Float64Array.from(column.bins.proportions),
+  };
+}
+
+function numericDrift(
+  ref: Extract<Reference, { kind: 'numeric' }>,
+  values: Float64Array,
+  policy: DriftPolicy,
+): ColumnDrift {
+  const current = binCounts({ values, edges: ref.edges });
+  const psi = populationStabilityIndex({ reference: ref.proportions, current });
+  const jsDistance = jensenShannonDistance({ p: ref.proportions, q: current });
+  const ks = ksTwoSample({ reference: ref.sorted, current: values, referenceSorted: true });
+  const reasons: string[] = [];
+  if (psi > policy.psi) reasons.push(`psi ${psi.toFixed(4)} > ${policy.psi}`);
+  if (jsDistance > policy.jsDistance) reasons.push(`jsDistance ${jsDistance.toFixed(4)} > ${policy.jsDistance}`);
+  if (ks.pValue < policy.ksPValue && ks.statistic >= policy.ksStatistic) {
+    reasons.push(
+      `ks statistic ${ks.statistic.toFixed(4)} with p-value ${ks.pValue.toExponential(2)} < ${policy.ksPValue}`,
+    );
+  }
+  return {
+    kind: 'numeric',
+    psi,
+    jsDistance,
+    ks,
+    referenceCount: ref.sorted.length,
+    currentCount: values.length,
+    drifted: reasons.length > 0,
+    reasons,
+  };
+}
+
+function categoricalDrift(
+  ref: Extract<Reference, { kind: 'categorical' }>,
+  current: Map<string, number>,
+  policy: DriftPolicy,
+): ColumnDrift {
+  const known = [...ref.counts.keys()];
+  const unseen = [...current.keys()].filter((v) => !ref.counts.has(v));
+  // With an "other" bucket (a profile's tail), values outside its top list may belong to it.
+  const unseenCategories = ref.other > 0 ? [] : unseen;
+  const refCounts = [...known.map((v) => ref.counts.get(v) ?? 0), ref.other, ...unseenCategories.map(() => 0)];
+  const otherCurrent = ref.other > 0 ? unseen.reduce((s, v) => s + (current.get(v) ?? 0), 0) : 0;
+  const curCounts = [
+    ...known.map((v) => current.get(v) ?? 0),
+    otherCurrent,
+    ...unseenCategories.map((v) => current.get(v) ?? 0),
+  ];
+  const currentTotal = curCounts.reduce((a, b) => a + b, 0);
+  const referenceTotal = refCounts.reduce((a, b) => a + b, 0);
+  const psi = populationStabilityIndex({ reference: refCounts, current: curCounts });
+  const jsDistance = jensenShannonDistance({ p: refCounts, q: curCounts });
+  // Chi-square over the reference's categories: expected counts are its shares of the current total.
+  const cells = refCounts
+    .map((r, i) => ({ r, c: curCounts[i] }))
+    .filter((cell, i) => i < known.length + 1 && cell.r > 0);
+  const expected = cells.map((cell) => (cell.r / referenceTotal) * currentTotal);
+  const observed = cells.map((cell) => cell.c);
+  const unseenTotal = unseenCategories.reduce((s, v) => s + (current.get(v) ?? 0), 0);
+  let chi: ColumnDrift['chiSquare'];
+  if (cells.length >= 2 && unseenTotal === 0) {
+    const result = chiSquare({ observed, expected });
+    chi = { statistic: result.statistic, pValue: result.pValue, degreesOfFreedom: result.degreesOfFreedom };
+  } else if (unseenTotal > 0) {
+    chi = { statistic: null, pValue: 0, degreesOfFreedom: cells.length + unseenCategories.length - 1 };
+  }
+  const reasons: string[] = [];
+  if (unseenCategories.length > 0) reasons.push(`unseen categories: ${unseenCategories.slice(0, 10).join(', ')}`);
+  if (psi > policy.psi) reasons.push(`psi ${psi.toFixed(4)} > ${policy.psi}`);
+  if (jsDistance > policy.jsDistance) reasons.push(`jsDistance ${jsDistance.toFixed(4)} > ${policy.jsDistance}`);
+  if (chi && chi.statistic !== null && chi.pValue < policy.chiSquarePValue && jsDistance >= policy.jsDistance / 2) {
+    reasons.push(`chi-square p-value ${chi.pValue.toExponential(2)} < ${policy.chiSquarePValue}`);
+  }
+  return {
+    kind: 'categorical',
+    psi,
+    jsDistance,
+    chiSquare: chi,
+    unseenCategories,
+    referenceCount: referenceTotal,
+    currentCount: currentTotal,
+    drifted: reasons.length > 0,
+    reasons,
+  };
+}
+
+/** Options of `computeDrift`. */
+export interface ComputeDriftOptions {
+  /** A profile JSON (from `mlops data profile`) or a dataset. */
+  reference: string;
+  current: string;
+  policy: DriftPolicy;
+  signal?: AbortSignal;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/** Compares the current dataset with the reference, column by column. */
+export async function computeDrift(options: ComputeDriftOptions): Promise<DriftReport> {
+  const { policy } = options;
+  const isProfile = options.reference.toLowerCase().endsWith('.json');
+  const references = new Map<string, Reference>();
+  let reference: DriftReport['reference'];
+  if (isProfile) {
+    const profile = await loadProfile(options.reference);
+    for (const [name, column] of Object.entries(profile.columns)) references.set(name, referenceFromProfile(column));
+    reference = {
+      path: options.reference,
+      sha256: profile.dataset.sha256,
+      kind: 'profile',
+      rows: profile.dataset.rows,
+    };
+  } else {
+    const ref = await collectColumns(options.reference, { columns: policy.columns, signal: options.signal });
+    for (const [name, column] of ref.columns) references.set(name, referenceFromColumn(column));
+    reference = { path: ref.path, sha256: ref.sha256, kind: 'dataset', rows: ref.rows };
+  }
+  const wanted = policy.columns ?? [...references.keys()];
+  const current = await collectColumns(options.current, {
+    columns: wanted,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const columns: Record<string, ColumnDrift> = {};
+  const missingColumns: string[] = [];
+  for (const name of wanted) {
+    const ref = references.get(name);
+    const cur = current.columns.get(name);
+    if (!ref || !cur) {
+      missingColumns.push(name);
+      continue;
+    }
+    if (ref.kind === 'numeric' && cur.kind === 'numeric') {
+      if (ref.sorted.length === 0 || cur.values.length === 0) continue;
+      columns[name] = numericDrift(ref, cur.values, policy);
+    } else if (ref.kind === 'categorical' && cur.kind === 'categorical') {
+      if (ref.counts.size + ref.other === 0 || cur.counts.size === 0) continue;
+      columns[name] = categoricalDrift(ref, cur.counts, policy);
+    } else {
+      throw new DomainError(
+        ErrorType.InvalidInput,
+        `column ${name} is ${ref.kind} in the reference and ${cur.kind} now`,
+      );
+    }
+  }
+  return {
+    reference,
+    current: { path: current.path, sha256: current.sha256, rows: current.rows },
+    policy,
+    columns,
+    drifted: Object.entries(columns)
+      .filter(([, c]) => c.drifted)
+      .map(([name]) => name),
+    missingColumns,
+  };
+}

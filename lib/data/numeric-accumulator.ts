@@ -1,0 +1,242 @@
+/** One-pass validation and profiling of a numeric column: moments, bounds, nulls, uniqueness, a reservoir sample. */
+import type { ColumnRule } from './contract';
+import { boundValue } from './contract';
+import { seededRandom } from './random';
+import { QUANTILES, SAMPLE_ROWS } from './report';
+import type { NumericColumnProfile, ValidationFailure } from './report';
+import type { ColumnTypeName } from './types';
+
+/** Counts rows failing one rule and keeps the first few row indices. */
+export class RuleCounter {
+  count = 0;
+  readonly rows: number[] = [];
+  /** Records row `row` as failing. */
+  hit(row: number): void {
+    this.count++;
+    if (this.rows.length < SAMPLE_ROWS) this.rows.push(row);
+  }
+}
+
+/** Options of the accumulators. */
+export interface AccumulatorOptions {
+  sampleSize: number;
+  seed: number;
+  histogramBins?: number;
+}
+
+/** Streaming accumulator for one numeric column; feed batches with `add`, then `finish`. */
+export class NumericAccumulator {
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private readonly nulls = new RuleCounter();
+  private readonly below = new RuleCounter();
+  private readonly above = new RuleCounter();
+  private readonly notAllowed = new RuleCounter();
+  private readonly duplicates = new RuleCounter();
+  private readonly typeErrors = new RuleCounter();
+  private readonly seen?: Set<number>;
+  private readonly allowed?: Set<number>;
+  private readonly lo?: number;
+  private readonly hi?: number;
+  private readonly sample: Float64Array;
+  private filled = 0;
+  private readonly random: () => number;
+  private w = 0;
+  private next = 0;
+
+  constructor(
+    readonly name: string,
+    readonly type: ColumnTypeName,
+    readonly rule: ColumnRule | undefined,
+    readonly options: AccumulatorOptions,
+  ) {
+    this.sample = new Float64Array(options.sampleSize);
+    this.random = seededRandom(options.seed);
+    this.lo = boundValue(rule?.min, type);
+    this.hi = boundValue(rule?.max, type);
+    if (rule?.unique) this.seen = new Set();
+    if (rule?.allowedValues) this.allowed = new Set(rule.allowedValues.map(Number));
+  }
+
+  /** Rows of the batch whose text did not parse as the column type (CSV). */
+  addTypeErrors(rows: number[], offset: number): void {
+    for (const row of rows) this.typeErrors.hit(offset + row);
+  }
+
+  /** Adds a batch of values (NaN = null); `offset` is the batch's first row in the dataset. */
+  add(values: Float64Array, offset: number): void {
+    let n = 0;
+    let sum = 0;
+    let min = this.min;
+    let max = this.max;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v) {
+        this.nulls.hit(offset + i);
+        continue;
+      }
+      n++;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    this.min = min;
+    this.max = max;
+    if (n === 0) return;
+    const batchMean = sum / n;
+    let m2 = 0;
+    for (let i = 0; i < values.length; i++) {
+      const d = values[i] - batchMean;
+      if (d === d) m2 += d * d;
+    }
+    // Chan et al.'s parallel update merges the batch's moments into the running ones.
+    const total = this.n + n;
+    const delta = batchMean - this.mean;
+    this.mean += (delta * n) / total;
+    this.m2 += m2 + (delta * delta * this.n * n) / total;
+    this.n = total;
+    if (this.lo !== undefined || this.hi !== undefined || this.allowed || this.seen) this.checkRules(values, offset);
+    this.reservoir(values);
+  }
+
+  private checkRules(values: Float64Array, offset: number): void {
+    const { lo, hi, allowed, seen } = this;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v) continue;
+      if (lo !== undefined && v < lo) this.below.hit(offset + i);
+      if (hi !== undefined && v > hi) this.above.hit(offset + i);
+      if (allowed && !allowed.has(v)) this.notAllowed.hit(offset + i);
+      if (seen) {
+        if (seen.has(v)) this.duplicates.hit(offset + i);
+        else seen.add(v);
+      }
+    }
+  }
+
+  /** Vitter's Algorithm L: a uniform sample of the non-null values with O(k log(n/k)) random draws. */
+  private reservoir(values: Float64Array): void {
+    const k = this.sample.length;
+    if (k === 0) return;
+    let i = 0;
+    while (this.filled < k && i < values.length) {
+      const v = values[i++];
+      if (v === v) this.sample[this.filled++] = v;
+      if (this.filled === k) {
+        this.w = Math.exp(Math.log(this.random()) / k);
+        this.next = this.skip();
+      }
+    }
+    if (this.filled < k) return;
+    for (; i < values.length; i++) {
+      const v = values[i];
+      if (v !== v) continue;
+      if (this.next > 0) {
+        this.next--;
+        continue;
+      }
+      this.sample[Math.floor(this.random() * k)] = v;
+      this.w *= Math.exp(Math.log(this.random()) / k);
+      this.next = this.skip();
+    }
+  }
+
+  private skip(): number {
+    return Math.floor(Math.log(this.random()) / Math.log(1 - this.w));
+  }
+
+  /** The column's profile and its failed rules, given the dataset's row count. */
+  finish(rows: number): { profile: NumericColumnProfile; failures: ValidationFailure[] } {
+    const sample = this.sample.slice(0, this.filled).sort();
+    const profile: NumericColumnProfile = {
+      kind: 'numeric',
+      type: this.type,
+      count: this.n,
+      nulls: this.nulls.count,
+      mean: this.n > 0 ? this.mean : null,
+      std: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : null,
+      min: this.n > 0 ? this.min : null,
+      max: this.n > 0 ? this.max : null,
+      quantiles: Object.fromEntries(QUANTILES.map((q) => [`p${Math.round(q * 100)}`, quantile(sample, q)])),
+      histogram: histogram(sample, this.options.histogramBins ?? 20),
+      bins: decileBins(sample),
+      sample: Array.from(sample),
+    };
+    return { profile, failures: this.failures(rows) };
+  }
+
+  private failures(rows: number): ValidationFailure[] {
+    const out: ValidationFailure[] = [];
+    const add = (check: string, counter: RuleCounter, message: string) => {
+      if (counter.count > 0)
+        out.push({ column: this.name, check, count: counter.count, sampleRows: counter.rows, message });
+    };
+    add('type', this.typeErrors, `${this.typeErrors.count} values are not ${this.type}`);
+    if (this.rule?.nullable === false)
+      add('nullable', this.nulls, `${this.nulls.count} nulls in a non-nullable column`);
+    nullFractionFailure(this.name, this.rule, this.nulls, rows, out);
+    add('min', this.below, `${this.below.count} values below ${this.rule?.min}`);
+    add('max', this.above, `${this.above.count} values above ${this.rule?.max}`);
+    add('allowedValues', this.notAllowed, `${this.notAllowed.count} values outside allowedValues`);
+    add('unique', this.duplicates, `${this.duplicates.count} repeated values in a unique column`);
+    return out;
+  }
+}
+
+/** Adds a maxNullFraction failure when the share of nulls exceeds the rule. */
+export function nullFractionFailure(
+  column: string,
+  rule: ColumnRule | undefined,
+  nulls: RuleCounter,
+  rows: number,
+  out: ValidationFailure[],
+): void {
+  if (rule?.maxNullFraction === undefined || rows === 0) return;
+  const fraction = nulls.count / rows;
+  if (fraction > rule.maxNullFraction) {
+    out.push({
+      column,
+      check: 'maxNullFraction',
+      count: nulls.count,
+      sampleRows: nulls.rows,
+      message: `null fraction ${fraction.toFixed(4)} exceeds ${rule.maxNullFraction}`,
+    });
+  }
+}
+
+/** Linear-interpolated quantile of sorted values (numpy's default), null when empty. */
+export function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function histogram(sorted: Float64Array, bins: number): { edges: number[]; counts: number[] } {
+  if (sorted.length === 0) return { edges: [], counts: [] };
+  const lo = sorted[0];
+  const hi = sorted[sorted.length - 1];
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of sorted) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  return { edges, counts };
+}
+
+/** Decile edges (distinct, so ties collapse bins) and the sample's share per bin. */
+function decileBins(sorted: Float64Array): { edges: number[]; proportions: number[] } {
+  if (sorted.length === 0) return { edges: [], proportions: [] };
+  const edges = [...new Set(Array.from({ length: 11 }, (_, i) => quantile(sorted, i / 10)))];
+  if (edges.length === 1) return { edges: [edges[0], edges[0]], proportions: [1] };
+  const counts = new Array<number>(edges.length - 1).fill(0);
+  let bin = 0;
+  for (const v of sorted) {
+    while (bin < counts.length - 1 && v >= edges[bin + 1]) bin++;
+    counts[bin]++;
+  }
+  return { edges, proportions: counts.map((c) => c / sorted.length) };
+}

@@ -1,0 +1,161 @@
+/** Opening a dataset of any supported format as a stream of Arrow batches, hashed while it is read. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { RecordBatchReader } from 'apache-arrow';
+import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { DatasetFormat, ErrorType } from '../../workflows/contracts';
+import type { DatasetFormatName } from '../../workflows/contracts';
+import { DomainError } from '../errors';
+import type { DataBatch } from './batch';
+import { readCsvBatches } from './csv-reader';
+import { detectFormat } from './format';
+import { readParquetBatches } from './parquet';
+import type { ColumnTypeName } from './types';
+
+/** Options of `openDataset`. */
+export interface OpenDatasetOptions {
+  /** Column types for CSV (e.g. from a contract); ignored by typed formats. */
+  types?: Record<string, ColumnTypeName>;
+  /** Rows per CSV batch. */
+  batchRows?: number;
+  signal?: AbortSignal;
+  /** Called as bytes are read (activities heartbeat here). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/** A dataset being read: its batches, then its digest once they are consumed. */
+export interface DatasetStream {
+  path: string;
+  format: DatasetFormatName;
+  /** File size in bytes. */
+  bytes: number;
+  batches: AsyncGenerator<DataBatch>;
+  /** sha256 of the file's bytes; resolves after the batches are consumed. */
+  sha256: () => Promise<string>;
+}
+
+/** A Node system error, checked by shape (errors can come from another realm). */
+export function isNodeError(err: unknown): err is NodeJS.ErrnoException {
+  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).code === 'string';
+}
+
+/** Maps file-system errors to typed domain errors; other errors pass through unchanged. */
+export function mapReadError(err: unknown, path: string): unknown {
+  if (err instanceof DomainError || !isNodeError(err)) return err;
+  if (err.code === 'ENOENT')
+    return new DomainError(ErrorType.DatasetNotFound, `dataset not found: ${path}`, { cause: err });
+  if (err.code === 'EACCES' || err.code === 'EISDIR' || err.code === 'EPERM') {
+    return new DomainError(ErrorType.DatasetUnreadable, `cannot read dataset ${path}: ${err.code}`, { cause: err });
+  }
+  return err;
+}
+
+/** Size of a regular file, or a typed error. */
+export async function statDataset(path: string): Promise<number> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new DomainError(ErrorType.DatasetUnreadable, `${path} is not a regular file`);
+    return info.size;
+  } catch (err) {
+    throw mapReadError(err, path);
+  }
+}
+
+/** The file's bytes through a transform that hashes them and reports progress on the way. */
+function hashedStream(
+  path: string,
+  size: number,
+  options: OpenDatasetOptions,
+): { stream: Readable; digest: () => Promise<string> } {
+  const hash = createHash('sha256');
+  let bytesRead = 0;
+  const file = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
+  const hashing = new Transform({
+    readableHighWaterMark: 1 << 20,
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytesRead += chunk.length;
+      options.onProgress?.(bytesRead, size);
+      done(null, chunk);
+    },
+  });
+  const digest = new Promise<string>((resolveDigest, reject) => {
+    hashing.on('end', () => resolveDigest(hash.digest('hex')));
+    hashing.on('error', reject);
+  });
+  digest.catch(() => undefined);
+  file.on('error', (err) => hashing.destroy(err));
+  file.pipe(hashing);
+  return { stream: hashing, digest: () => digest };
+}
+
+async function* arrowBatches(stream: Readable, path: string): AsyncGenerator<DataBatch> {
+  let offset = 0;
+  let reader;
+  try {
+    reader = await RecordBatchReader.from(stream);
+    for await (const batch of reader) {
+      yield { batch, offset };
+      offset += batch.numRows;
+    }
+  } catch (err) {
+    if (err instanceof DomainError || isNodeError(err)) throw err;
+    throw new DomainError(
+      ErrorType.DatasetCorrupt,
+      `${path} is not a valid Arrow IPC file: ${String(err).split('\n')[0]}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+async function* parquetBatches(path: string, signal?: AbortSignal): AsyncGenerator<DataBatch> {
+  let offset = 0;
+  for await (const batch of readParquetBatches(path, { signal })) {
+    yield { batch, offset };
+    offset += batch.numRows;
+  }
+}
+
+/** Opens a CSV, Arrow IPC or Parquet file for one streaming pass. */
+export async function openDataset(path: string, options: OpenDatasetOptions = {}): Promise<DatasetStream> {
+  const absolute = resolve(path);
+  const format = detectFormat(absolute);
+  const bytes = await statDataset(absolute);
+  const { stream, digest } = hashedStream(absolute, bytes, options);
+  let batches: AsyncGenerator<DataBatch>;
+  if (format === DatasetFormat.csv) {
+    batches = readCsvBatches(stream, { path: absolute, types: options.types, batchRows: options.batchRows });
+  } else if (format === DatasetFormat.arrow) {
+    batches = arrowBatches(stream, absolute);
+  } else {
+    // Parquet is read by row group from the file itself; the stream only hashes (and reports progress).
+    stream.resume();
+    batches = parquetBatches(absolute, options.signal);
+  }
+  return {
+    path: absolute,
+    format,
+    bytes,
+    batches: guard(batches, absolute, () => stream.destroy()),
+    sha256: digest,
+  };
+}
+
+/** Maps read errors to domain errors; closes the file stream when iteration stops early. */
+async function* guard(batches: AsyncGenerator<DataBatch>, path: string, close: () => void): AsyncGenerator<DataBatch> {
+  let completed = false;
+  try {
+    yield* batches;
+    completed = true;
+  } catch (err) {
+    throw mapReadError(err, path);
+  } finally {
+    // After a complete read the stream ends by itself (the digest needs its last bytes).
+    if (!completed) close();
+  }
+}
