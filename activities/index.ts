@@ -1,11 +1,12 @@
 /** Every activity, grouped by the task queue whose worker registers it. */
+import { computeDrift, profileDataset, validateDataset } from './data';
 import { checkDataset } from './dataset';
 import { describeGpuHost } from './gpu';
 
-export { checkDataset, describeGpuHost };
+export { checkDataset, computeDrift, describeGpuHost, profileDataset, validateDataset };
 
 /** Activities served by the `data` worker. */
-export const dataActivities = { checkDataset };
+export const dataActivities = { checkDataset, validateDataset, profileDataset, computeDrift };
 /** Activities served by the `gpu` worker. */
 export const gpuActivities = { describeGpuHost };
 /** Activities served by the `control` worker (registry and rollout steps arrive with their issues). */

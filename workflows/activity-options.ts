@@ -10,6 +10,7 @@ const dataNonRetryable = [
   ErrorType.UnsupportedFormat,
   ErrorType.InvalidInput,
   ErrorType.InvalidContract,
+  ErrorType.ContractViolation,
 ];
 
 /**

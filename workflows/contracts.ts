@@ -44,6 +44,8 @@ export const ErrorType = {
   InvalidInput: 'InvalidInput',
   /** A data contract or drift policy that is not valid JSON of the documented shape. */
   InvalidContract: 'InvalidContract',
+  /** A dataset that breaks its data contract; the failure's details hold the validation report. */
+  ContractViolation: 'ContractViolation',
 } as const;
 /** One permanent failure type. */
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
@@ -101,6 +103,82 @@ export interface CheckDatasetResult {
 export interface DatasetCheckResult extends CheckDatasetResult {
   /** The stage the workflow recorded in `MlStage`. */
   stage: StageName;
+}
+
+/** Input of the `validateDataset` activity. */
+export interface ValidateDatasetInput {
+  dataset: string;
+  /** Path of the data contract (JSON). */
+  contract: string;
+  /** Where to write the profile computed in the same pass; skipped when absent. */
+  profileOut?: string;
+}
+
+/** One failed contract check (see lib/data/report.ts). */
+export interface ContractFailure {
+  column: string | null;
+  check: string;
+  count: number;
+  sampleRows: number[];
+  message: string;
+}
+
+/** Result of `validateDataset` for a valid dataset (an invalid one fails with ContractViolation). */
+export interface ValidateDatasetResult {
+  valid: boolean;
+  rows: number;
+  sha256: string;
+  failures: ContractFailure[];
+  profilePath?: string;
+}
+
+/** Input of the `profileDataset` activity. */
+export interface ProfileDatasetInput {
+  dataset: string;
+  /** Where to write the profile JSON. */
+  out: string;
+  sampleSize?: number;
+  seed?: number;
+}
+
+/** Result of `profileDataset`. */
+export interface ProfileDatasetResult {
+  profilePath: string;
+  sha256: string;
+  rows: number;
+  columns: string[];
+}
+
+/** Input of the `computeDrift` activity. */
+export interface ComputeDriftInput {
+  /** A profile JSON or a reference dataset. */
+  reference: string;
+  current: string;
+  /** Threshold overrides; the documented defaults otherwise. */
+  policy?: Partial<Record<'psi' | 'jsDistance' | 'ksPValue' | 'ksStatistic' | 'chiSquarePValue', number>> & {
+    columns?: string[];
+  };
+  /** Where to write the full report JSON. */
+  reportOut?: string;
+}
+
+/** Result of `computeDrift`: the drifted columns and each column's headline statistics. */
+export interface ComputeDriftResult {
+  drifted: string[];
+  columns: Record<
+    string,
+    {
+      psi: number;
+      jsDistance: number;
+      ksStatistic?: number;
+      ksPValue?: number;
+      chiSquarePValue?: number;
+      drifted: boolean;
+    }
+  >;
+  referenceSha256: string;
+  currentSha256: string;
+  reportPath?: string;
 }
 
 /** Workflow id of a dataset check; `run` makes it unique per request. */

@@ -5,6 +5,7 @@ import { loadConfig } from '../../lib/config';
 import { createClient } from '../connection';
 import { runDatasetCheck } from '../dataset';
 import type { RunDatasetCheckResult } from '../dataset';
+import { registerLocalDataCommands } from './data-local';
 import { printJson, printTable } from './output';
 
 /** Prints a dataset check as a table. */
@@ -22,10 +23,11 @@ export function printDatasetCheck(result: RunDatasetCheckResult): void {
 /** Registers the `data` noun and its verbs. */
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('work with datasets');
+  registerLocalDataCommands(data);
   data
     .command('check')
     .description('read a dataset on the running stack: rows, columns and sha256 (its version)')
-    .argument('<dataset>', 'path of a CSV or Arrow IPC file')
+    .argument('<dataset>', 'path of a CSV, Arrow IPC or Parquet file')
     .option('--model <name>', 'model the dataset belongs to (shown as MlModel in the Web UI)')
     .option('--task-queue <name>', 'task queue of the control worker', 'control')
     .option('--json', 'print one JSON object')

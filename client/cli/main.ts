@@ -31,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return ExitCode.ok;
+    // A check that ran and failed sets process.exitCode (1) and still prints its report.
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; every other parse error is bad usage (commander already printed it).

@@ -410,7 +410,7 @@ function upperRegularizedGamma(a: number, x: number): number {
     dd = 1 / dd;
     const delta = dd * c;
     fraction *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
+    if (Math.abs(delta - 1) < 1e-6) break;
   }
   return Math.exp(logPrefix) * fraction;
 }

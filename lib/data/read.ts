@@ -65,7 +65,7 @@ export async function statDataset(path: string): Promise<number> {
 }
 
 /** The file's bytes through a transform that hashes them and reports progress on the way. */
-function hashedStream(
+export function hashedStream(
   path: string,
   size: number,
   options: OpenDatasetOptions,

@@ -1,19 +1,16 @@
 /** Shapes of validation reports and profiles (JSON on disk and in CLI output). */
+import type { ContractFailure } from '../../workflows/contracts';
 import type { ColumnTypeName } from './types';
 
 /** Most sample row indices a failure lists. */
 export const SAMPLE_ROWS = 5;
 
-/** One failed check: which column, which rule, how many rows, and a few of them (0-based data rows). */
-export interface ValidationFailure {
-  /** The column, or null for dataset-level checks (row bounds). */
-  column: string | null;
-  /** The contract key that failed: required, type, nullable, maxNullFraction, min, max, allowedValues, unique, allowExtraColumns, rows.min, rows.max. */
-  check: string;
-  count: number;
-  sampleRows: number[];
-  message: string;
-}
+/**
+ * One failed check: which column (null for row bounds), which contract key (required, type, nullable,
+ * maxNullFraction, min, max, allowedValues, unique, allowExtraColumns, rows.min, rows.max), how many rows,
+ * and up to SAMPLE_ROWS of them (0-based data rows).
+ */
+export type ValidationFailure = ContractFailure;
 
 /** The result of validating a dataset against a contract. */
 export interface ValidationReport {

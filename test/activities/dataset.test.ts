@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { checkDataset } from '../../activities/dataset';
+import { writeParquet } from '../../lib/data/parquet';
 import type { CheckDatasetResult } from '../../workflows/contracts';
 import { tempDir } from '../helpers/temporal';
 
@@ -54,13 +55,26 @@ describe('checkDataset activity', () => {
     expect(result.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
+  it('reads row and column counts of a Parquet file from its footer', async () => {
+    const table = tableFromArrays({ x: Float64Array.from([1, 2, 3]), y: Float64Array.from([4, 5, 6]) });
+    const path = join(dir, 'small.parquet');
+    await writeParquet(table, path);
+    const result: CheckDatasetResult = await new MockActivityEnvironment().run(checkDataset, { dataset: path });
+    expect(result).toMatchObject({ format: 'parquet', rows: 3, columns: 2, columnNames: ['x', 'y'] });
+    expect(result.sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    );
+  });
+
   it.each([
     ['a missing file', 'DatasetNotFound', 'missing.csv', undefined],
     ['a CSV with a ragged record', 'DatasetCorrupt', 'ragged.csv', 'a,b\n1\n'],
     ['an empty CSV', 'DatasetCorrupt', 'empty.csv', ''],
     ['a corrupt Arrow file', 'DatasetCorrupt', 'corrupt.arrow', 'not arrow at all'],
     ['an unknown extension', 'UnsupportedFormat', 'data.xlsx', 'x'],
-    ['Parquet, not readable yet', 'UnsupportedFormat', 'data.parquet', 'PAR1'],
+    ['a corrupt Parquet file', 'DatasetCorrupt', 'data.parquet', 'PAR1 not really parquet'],
   ])('fails %s with a non-retryable %s', async (_what, type, name, content) => {
     const path = join(dir, name);
     if (content !== undefined) await writeFile(path, content);

@@ -157,7 +157,7 @@ describe('ksTwoSample', () => {
       currentSorted: true,
     });
     expect(sorted).toEqual(unsorted);
-    expect(sorted.statistic).toBeCloseTo(5 / 12, 15);
+    expect(sorted.statistic).toBeCloseTo(1 / 3, 15); // at x = 0: F_ref = 0, F_cur = 1/3
   });
 
   it('rejects empty samples and NaN', () => {
@@ -197,7 +197,7 @@ describe('chiSquare', () => {
 
   it('keeps p-values in [0, 1] and lowers them as the statistic grows, for any degrees of freedom', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 998 }), (dof, shift) => {
+      fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 600 }), (dof, shift) => {
         const expected = new Array<number>(dof + 1).fill(1000);
         const pValueAt = (s: number): number => {
           const observed = [...expected];
@@ -205,10 +205,13 @@ describe('chiSquare', () => {
           observed[1] -= s;
           return chiSquare({ observed, expected }).pValue;
         };
-        const low = pValueAt(shift);
+        const low = pValueAt(shift); // statistic 2·shift²/1000 ≤ 722, so p stays above underflow
         expect(low).toBeGreaterThanOrEqual(0);
         expect(low).toBeLessThanOrEqual(1);
-        expect(pValueAt(shift + 1)).toBeLessThan(low);
+        const next = pValueAt(shift + 1);
+        expect(next).toBeLessThanOrEqual(low);
+        // Near p = 1 the change is below double resolution (Q(5, 0.001) = 1 − 8e-18); elsewhere it must show.
+        if (low < 0.99) expect(next).toBeLessThan(low);
       }),
     );
   });
