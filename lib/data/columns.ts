@@ -51,6 +51,39 @@ function toMillisFactor(type: DataType): number {
   return 1;
 }
 
+/** Sets NaN at every null position of `out[at …]` from an Arrow validity bitmap, a byte (8 rows) at a time. */
+function applyNulls(data: Data, out: Float64Array, at: number): void {
+  const bitmap = data.nullBitmap;
+  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return;
+  for (let i = 0; i < data.length;) {
+    const bit = data.offset + i;
+    if ((bit & 7) === 0 && i + 8 <= data.length && bitmap[bit >> 3] === 0xff) {
+      i += 8;
+      continue;
+    }
+    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) out[at + i] = NaN;
+    i++;
+  }
+}
+
+/** Copies 64-bit integers as doubles through 32-bit halves (exact up to 2^53, no BigInt per value). */
+function copyInt64(
+  values: BigInt64Array | BigUint64Array,
+  out: Float64Array,
+  at: number,
+  length: number,
+  factor: number,
+): void {
+  const words = new Uint32Array(values.buffer, values.byteOffset, length * 2);
+  const signed = values instanceof BigInt64Array;
+  for (let i = 0; i < length; i++) {
+    const lo = words[2 * i];
+    const hi = words[2 * i + 1];
+    const high = signed ? hi | 0 : hi;
+    out[at + i] = (high * 4294967296 + lo) * factor;
+  }
+}
+
 /**
  * The values of a numeric (int, float, timestamp, date) vector as one Float64Array, NaN where null.
  * A single null-free Float64 chunk is returned without copying.
@@ -63,21 +96,16 @@ export function numericValues(vector: Vector): Float64Array {
   const out = new Float64Array(vector.length);
   let at = 0;
   for (const data of chunks) {
-    const values = data.values as ArrayLike<number | bigint>;
+    const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
     const factor = toMillisFactor(data.type);
-    const hasNulls = data.nullCount > 0;
     if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-      for (let i = 0; i < data.length; i++) {
-        out[at + i] = hasNulls && !isValid(data, i) ? NaN : Number(values[i]) * factor;
-      }
-    } else if (data.type.typeId === Type.Date && factor !== 1) {
-      for (let i = 0; i < data.length; i++) out[at + i] = !isValid(data, i) ? NaN : Number(values[i]) * factor;
+      copyInt64(values, out, at, data.length, factor);
+    } else if (values instanceof Float64Array && factor === 1) {
+      out.set(values.subarray(0, data.length), at);
     } else {
-      const numbers = values as ArrayLike<number>;
-      for (let i = 0; i < data.length; i++) {
-        out[at + i] = hasNulls && !isValid(data, i) ? NaN : numbers[i] * factor;
-      }
+      for (let i = 0; i < data.length; i++) out[at + i] = values[i] * factor;
     }
+    applyNulls(data, out, at);
     at += data.length;
   }
   return out;

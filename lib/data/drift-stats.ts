@@ -1,7 +1,7 @@
 /**
  * Pure drift-statistics kernels for the data plane: two-sample Kolmogorov–Smirnov, Pearson chi-square,
- * population stability index, Jensen–Shannon distance and histogram binning. Each one matches the SciPy
- * function named in its TSDoc; test/fixtures/drift/cases.json holds SciPy's numbers and the test checks them.
+ * population stability index, Jensen–Shannon distance and histogram binning. Each one matches the SciPy or numpy
+ * reference named in its TSDoc; test/fixtures/drift/cases.json holds the reference numbers and the test checks them.
  *
  * One file because the kernels share the special functions below; it splits along the statistics if it grows.
  */
@@ -410,7 +410,7 @@ function upperRegularizedGamma(a: number, x: number): number {
     dd = 1 / dd;
     const delta = dd * c;
     fraction *= delta;
-    if (Math.abs(delta - 1) < 1e-6) break;
+    if (Math.abs(delta - 1) < 1e-16) break;
   }
   return Math.exp(logPrefix) * fraction;
 }
