@@ -68,27 +68,40 @@ export class NumericAccumulator {
 
   /** Adds a batch of values (NaN = null); `offset` is the batch's first row in the dataset. */
   add(values: Float64Array, offset: number): void {
+    // One fused loop with locals only: nulls, sum, min/max and the bound checks.
+    const lo = this.lo ?? -Infinity;
+    const hi = this.hi ?? Infinity;
     let n = 0;
     let sum = 0;
     let min = this.min;
     let max = this.max;
-    for (let i = 0; i < values.length; i++) {
+    let nullCount = 0;
+    let belowCount = 0;
+    let aboveCount = 0;
+    const length = values.length;
+    for (let i = 0; i < length; i++) {
       const v = values[i];
       if (v !== v) {
-        this.nulls.hit(offset + i);
+        nullCount++;
         continue;
       }
       n++;
       sum += v;
       if (v < min) min = v;
       if (v > max) max = v;
+      if (v < lo) belowCount++;
+      if (v > hi) aboveCount++;
     }
     this.min = min;
     this.max = max;
+    // Failing rows are rare: find the first few only when a rule failed in this batch.
+    if (nullCount > 0) this.recordRows(values, offset, this.nulls, nullCount, (v) => v !== v);
+    if (belowCount > 0) this.recordRows(values, offset, this.below, belowCount, (v) => v < lo);
+    if (aboveCount > 0) this.recordRows(values, offset, this.above, aboveCount, (v) => v > hi);
     if (n === 0) return;
     const batchMean = sum / n;
     let m2 = 0;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = 0; i < length; i++) {
       const d = values[i] - batchMean;
       if (d === d) m2 += d * d;
     }
@@ -98,17 +111,29 @@ export class NumericAccumulator {
     this.mean += (delta * n) / total;
     this.m2 += m2 + (delta * delta * this.n * n) / total;
     this.n = total;
-    if (this.lo !== undefined || this.hi !== undefined || this.allowed || this.seen) this.checkRules(values, offset);
+    if (this.allowed || this.seen) this.checkSets(values, offset);
     this.reservoir(values);
   }
 
-  private checkRules(values: Float64Array, offset: number): void {
-    const { lo, hi, allowed, seen } = this;
+  /** Adds `count` failures to `counter`, scanning for row indices only while it still keeps samples. */
+  private recordRows(
+    values: Float64Array,
+    offset: number,
+    counter: RuleCounter,
+    count: number,
+    fails: (v: number) => boolean,
+  ): void {
+    for (let i = 0; i < values.length && counter.rows.length < SAMPLE_ROWS; i++) {
+      if (fails(values[i])) counter.rows.push(offset + i);
+    }
+    counter.count += count;
+  }
+
+  private checkSets(values: Float64Array, offset: number): void {
+    const { allowed, seen } = this;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== v) continue;
-      if (lo !== undefined && v < lo) this.below.hit(offset + i);
-      if (hi !== undefined && v > hi) this.above.hit(offset + i);
       if (allowed && !allowed.has(v)) this.notAllowed.hit(offset + i);
       if (seen) {
         if (seen.has(v)) this.duplicates.hit(offset + i);
@@ -119,29 +144,32 @@ export class NumericAccumulator {
 
   /** Vitter's Algorithm L: a uniform sample of the non-null values with O(k log(n/k)) random draws. */
   private reservoir(values: Float64Array): void {
-    const k = this.sample.length;
+    const sample = this.sample;
+    const k = sample.length;
     if (k === 0) return;
     let i = 0;
     while (this.filled < k && i < values.length) {
       const v = values[i++];
-      if (v === v) this.sample[this.filled++] = v;
+      if (v === v) sample[this.filled++] = v;
       if (this.filled === k) {
         this.w = Math.exp(Math.log(this.random()) / k);
         this.next = this.skip();
       }
     }
     if (this.filled < k) return;
+    let next = this.next;
     for (; i < values.length; i++) {
       const v = values[i];
       if (v !== v) continue;
-      if (this.next > 0) {
-        this.next--;
+      if (next > 0) {
+        next--;
         continue;
       }
-      this.sample[Math.floor(this.random() * k)] = v;
+      sample[Math.floor(this.random() * k)] = v;
       this.w *= Math.exp(Math.log(this.random()) / k);
-      this.next = this.skip();
+      next = this.skip();
     }
+    this.next = next;
   }
 
   private skip(): number {
