@@ -6,6 +6,9 @@ import { QUANTILES, SAMPLE_ROWS } from './report';
 import type { NumericColumnProfile, ValidationFailure } from './report';
 import type { ColumnTypeName } from './types';
 
+/** Values per chunk: 512 KiB of doubles, which stays in L2 cache between the two passes. */
+export const CHUNK = 65536;
+
 /** Counts rows failing one rule and keeps the first few row indices. */
 export class RuleCounter {
   count = 0;
@@ -66,8 +69,17 @@ export class NumericAccumulator {
     for (const row of rows) this.typeErrors.hit(offset + row);
   }
 
-  /** Adds a batch of values (NaN = null); `offset` is the batch's first row in the dataset. */
+  /**
+   * Adds a batch of values (NaN = null); `offset` is the batch's first row in the dataset. Long batches are
+   * fed in cache-sized chunks: both passes over a chunk then read from cache, and V8 optimises the loops early.
+   */
   add(values: Float64Array, offset: number): void {
+    for (let start = 0; start < values.length; start += CHUNK) {
+      this.addChunk(values.subarray(start, Math.min(values.length, start + CHUNK)), offset + start);
+    }
+  }
+
+  private addChunk(values: Float64Array, offset: number): void {
     // One fused loop with locals only: nulls, sum, min/max and the bound checks.
     const lo = this.lo ?? -Infinity;
     const hi = this.hi ?? Infinity;
