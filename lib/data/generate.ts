@@ -99,30 +99,41 @@ export function generateTable(options: GenerateOptions): Table {
     }
     return values;
   });
+  // int64 columns are written through their 32-bit halves: small non-negative values, no BigInt per row.
   const tenure = new BigInt64Array(rows);
+  const tenureWords = new Int32Array(tenure.buffer);
   const tenureShift = change('tenure', 'shift') ?? 0;
   const segmentCodes = new Int32Array(rows);
   const mix = change('segment', 'mix') ?? 0;
   const unseen = change('segment', 'new') ?? 0;
-  const cumulative = SEGMENT_WEIGHTS.map((_, i) => SEGMENT_WEIGHTS.slice(0, i + 1).reduce((a, b) => a + b, 0));
+  const cumulative = Float64Array.from(SEGMENT_WEIGHTS, (_, i) =>
+    SEGMENT_WEIGHTS.slice(0, i + 1).reduce((a, b) => a + b, 0),
+  );
   const label = new BigInt64Array(rows);
+  const labelWords = new Int32Array(label.buffer);
+  const [x0, x1, x2] = features;
   for (let i = 0; i < rows; i++) {
     const months = Math.max(0, Math.min(120, Math.round(24 + 18 * normal() + tenureShift * 18)));
-    tenure[i] = BigInt(months);
-    let code: number;
+    tenureWords[2 * i] = months;
+    let code = SEGMENTS.length - 1;
     const u = random();
     if (u < unseen) code = SEGMENTS.length;
     else if (u < unseen + mix) code = Math.floor(random() * SEGMENTS.length);
     else {
       const v = random();
-      code = cumulative.findIndex((c) => v < c);
-      if (code < 0) code = SEGMENTS.length - 1;
+      for (let c = 0; c < cumulative.length; c++) {
+        if (v < cumulative[c]) {
+          code = c;
+          break;
+        }
+      }
     }
     segmentCodes[i] = code;
-    const f = (j: number) => (Number.isNaN(features[j][i]) ? 0 : features[j][i]);
-    const logit =
-      -2.4 + 0.9 * f(0) - 0.6 * (f(1) - 0.5) + 0.4 * (f(2) - 1) - 0.02 * (months - 24) + (code === 0 ? 0.5 : 0);
-    label[i] = random() < 1 / (1 + Math.exp(-logit)) ? 1n : 0n;
+    const a = x0[i] === x0[i] ? x0[i] : 0;
+    const b = x1[i] === x1[i] ? x1[i] : 0;
+    const c = x2[i] === x2[i] ? x2[i] : 0;
+    const logit = -2.4 + 0.9 * a - 0.6 * (b - 0.5) + 0.4 * (c - 1) - 0.02 * (months - 24) + (code === 0 ? 0.5 : 0);
+    labelWords[2 * i] = random() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
   }
   const segmentNames = [...SEGMENTS, 'unseen_segment'];
   const columns: Record<string, Vector> = {};
