@@ -1,7 +1,7 @@
 /** Jest runs TypeScript through ts-jest; type checking is `npm run typecheck`, so tests only transpile. */
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/helpers/node-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
