@@ -35,7 +35,11 @@ export function fitFeatures(table: Table, label: string, exclude: string[] = [])
       const values = numericValues(vector);
       let n = 0;
       let sum = 0;
-      for (const v of values) if (v === v) (n++, (sum += v));
+      for (const v of values) {
+        if (v !== v) continue;
+        n++;
+        sum += v;
+      }
       const mean = n > 0 ? sum / n : 0;
       let m2 = 0;
       for (const v of values) if (v === v) m2 += (v - mean) ** 2;
