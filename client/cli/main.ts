@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { registerDataCommands } from './data';
 import { describeError, ExitCode } from './errors';
 import { registerStackCommands } from './stack';
+import { registerTrainerCommand } from './trainer';
 import { registerWorkerCommand } from './worker';
 
 /** The package version, shown by `mlops --version`. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerStackCommands(program);
   registerWorkerCommand(program);
   registerDataCommands(program);
+  registerTrainerCommand(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;
