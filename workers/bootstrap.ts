@@ -7,6 +7,7 @@ import type { MlopsConfig } from '../lib/config';
 import type { Logger } from '../lib/logging';
 import { tlsOptions } from '../lib/temporal/connection';
 import { detectGpus } from '../lib/training/gpus';
+import { notifyPreemption } from '../lib/training/preemption';
 import { TaskQueue } from '../workflows/contracts';
 import type { TaskQueueName } from '../workflows/contracts';
 
@@ -116,6 +117,9 @@ export async function runUntilSignal(
     }
     stopping = true;
     logger.info({ signal }, 'shutting down workers');
+    // A SIGTERM is how spot capacity announces its end: running trainings checkpoint now and fail as
+    // Preempted, so their workflows resume them elsewhere without waiting for a heartbeat timeout.
+    notifyPreemption();
     for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   };
   process.on('SIGINT', onSignal);

@@ -30,3 +30,24 @@ export const dataScan: ActivityOptions = {
     nonRetryableErrorTypes: dataNonRetryable,
   },
 };
+
+/**
+ * Training on the `gpu` queue. Heartbeats carry the checkpoint, so the heartbeat timeout (30 s unless the
+ * input says otherwise) bounds how long a vanished worker goes unnoticed; the start-to-close limit only
+ * stops runaway jobs. Code errors and dead workers are retried up to 5 times; preemptions are resumed by
+ * the workflow on a budget of their own, hence non-retryable here.
+ */
+export function trainingOptions(heartbeatTimeoutSeconds = 30): ActivityOptions {
+  return {
+    taskQueue: TaskQueue.gpu,
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [...dataNonRetryable, ErrorType.Preempted, ErrorType.TrainerConfigError],
+    },
+  };
+}

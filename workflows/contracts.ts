@@ -46,6 +46,12 @@ export const ErrorType = {
   InvalidContract: 'InvalidContract',
   /** A dataset that breaks its data contract; the failure's details hold the validation report. */
   ContractViolation: 'ContractViolation',
+  /** A training stopped on a preemption notice after checkpointing; the details say where to resume. */
+  Preempted: 'Preempted',
+  /** A trainer rejected its configuration (exit code 2, or bad params): retrying cannot help. */
+  TrainerConfigError: 'TrainerConfigError',
+  /** A trainer crashed without a usable result (retryable: the next attempt resumes from a checkpoint). */
+  TrainerFailed: 'TrainerFailed',
 } as const;
 /** One permanent failure type. */
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
@@ -179,6 +185,83 @@ export interface ComputeDriftResult {
   referenceSha256: string;
   currentSha256: string;
   reportPath?: string;
+}
+
+/** Running totals of a training across its attempts. */
+export interface TrainingCounters {
+  /** Device-seconds held (wall time × devices); 0 on CPU hosts. */
+  deviceSeconds: number;
+  wallSeconds: number;
+  preemptions: number;
+  /** Steps trained but lost (after the last checkpoint) when an attempt died. */
+  lostSteps: number;
+}
+
+/** Input of the `trainModel` activity. */
+export interface TrainModelInput {
+  /** Unique id of this training; output and checkpoint folders are keyed by it. */
+  runId: string;
+  /** `builtin:mlp`, `builtin:logreg` or `cmd:<command line>`. */
+  trainer: string;
+  train: string;
+  valid: string;
+  label: string;
+  params?: Record<string, unknown>;
+  seed?: number;
+  /** A checkpoint to resume from (after a preemption). */
+  resumeFrom?: string;
+  /** Totals carried over from earlier attempts. */
+  carried?: TrainingCounters;
+}
+
+/** What `trainModel` heartbeats: enough for the next attempt to resume and keep the books. */
+export interface TrainingHeartbeat {
+  checkpoint?: string;
+  checkpointStep: number;
+  step: number;
+  counters: TrainingCounters;
+}
+
+/** Details of a Preempted failure. */
+export interface PreemptedDetails {
+  checkpoint: string;
+  step: number;
+  counters: TrainingCounters;
+}
+
+/** Result of `trainModel`. */
+export interface TrainModelResult extends TrainingCounters {
+  modelPath: string;
+  metricsPath: string;
+  metrics: Record<string, number>;
+  steps: number;
+  devices: string[];
+  /** Estimated cost in the configured currency for the device-seconds held. */
+  costEstimate: number;
+}
+
+/** Input of `trainingWorkflow`. */
+export interface TrainingInput {
+  model: string;
+  trainer: string;
+  train: string;
+  valid: string;
+  label: string;
+  params?: Record<string, unknown>;
+  seed?: number;
+  /** Preemptions tolerated before the training fails (separate from the retry budget for code errors). */
+  maxPreemptions?: number;
+  /** Heartbeat timeout of the training activity in seconds: how soon a vanished worker is noticed. */
+  heartbeatTimeoutSeconds?: number;
+  queues?: QueueRouting;
+}
+
+/** Result of `trainingWorkflow`. */
+export type TrainingResult = TrainModelResult;
+
+/** Workflow id of a training run. */
+export function trainingWorkflowId(model: string, run: string): string {
+  return `training:${model}:${run}`;
 }
 
 /** Workflow id of a dataset check; `run` makes it unique per request. */

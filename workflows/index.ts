@@ -1,2 +1,3 @@
 /** Every workflow type the control worker registers. */
 export { datasetCheckWorkflow } from './dataset-check';
+export { trainingWorkflow } from './training';

@@ -1,0 +1,137 @@
+/** The `trainModel` activity on the `gpu` queue: runs a trainer under the contract, resumably. */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { loadConfig } from '../lib/config';
+import { estimateCost, pricingFromEnv } from '../lib/training/cost';
+import { EXIT_PREEMPTED, TrainerEnv } from '../lib/training/contract';
+import { devicePool } from '../lib/training/devices';
+import { onPreemptionNotice } from '../lib/training/preemption';
+import { runTrainerProcess } from '../lib/training/trainer-process';
+import { ErrorType } from '../workflows/contracts';
+import type {
+  PreemptedDetails,
+  TrainingCounters,
+  TrainingHeartbeat,
+  TrainModelInput,
+  TrainModelResult,
+} from '../workflows/contracts';
+
+const MLOPS_BIN = resolve(__dirname, '..', 'bin', 'mlops.js');
+
+/** The command line of a trainer spec: `builtin:mlp`, `builtin:logreg` or `cmd:<command line>`. */
+export function trainerCommand(trainer: string): { command: string; args: string[] } {
+  const builtin = /^builtin:(mlp|logreg)$/.exec(trainer);
+  if (builtin) return { command: process.execPath, args: [MLOPS_BIN, 'trainer', 'builtin', builtin[1]] };
+  if (trainer.startsWith('cmd:') && trainer.length > 4) return { command: '/bin/sh', args: ['-c', trainer.slice(4)] };
+  throw ApplicationFailure.nonRetryable(
+    `unknown trainer '${trainer}': use builtin:mlp, builtin:logreg or cmd:<command line>`,
+    ErrorType.TrainerConfigError,
+  );
+}
+
+const zero: TrainingCounters = { deviceSeconds: 0, wallSeconds: 0, preemptions: 0, lostSteps: 0 };
+
+/**
+ * Trains a model. Heartbeats carry the latest checkpoint; a retry (after a worker died) resumes from it.
+ * On a preemption notice the trainer checkpoints and the attempt fails at once with `Preempted`.
+ */
+export async function trainModel(input: TrainModelInput): Promise<TrainModelResult> {
+  const ctx = Context.current();
+  const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
+  const counters: TrainingCounters = { ...(previous?.counters ?? input.carried ?? zero) };
+  if (previous) counters.lostSteps += Math.max(0, previous.step - previous.checkpointStep);
+  const resumeFrom = previous?.checkpoint ?? input.resumeFrom;
+  let checkpoint = resumeFrom;
+  let checkpointStep = previous?.checkpointStep ?? 0;
+  let step = checkpointStep;
+  const { command, args } = trainerCommand(input.trainer);
+  const runDir = join(loadConfig().home, 'runs', input.runId);
+  const pool = devicePool();
+  const device = pool.acquire();
+  const devices = device === undefined ? [] : [device];
+  const started = Date.now();
+  const beat = () => {
+    const elapsed = (Date.now() - started) / 1000;
+    const details: TrainingHeartbeat = {
+      checkpoint,
+      checkpointStep,
+      step,
+      counters: {
+        ...counters,
+        wallSeconds: counters.wallSeconds + elapsed,
+        deviceSeconds: counters.deviceSeconds + elapsed * devices.length,
+      },
+    };
+    ctx.heartbeat(details);
+    return details;
+  };
+  beat();
+  try {
+    const outcome = await runTrainerProcess({
+      command,
+      args,
+      env: {
+        [TrainerEnv.trainData]: resolve(input.train),
+        [TrainerEnv.validData]: resolve(input.valid),
+        [TrainerEnv.label]: input.label,
+        [TrainerEnv.outputDir]: join(runDir, 'output'),
+        [TrainerEnv.checkpointDir]: join(runDir, 'checkpoints'),
+        [TrainerEnv.params]: JSON.stringify(input.params ?? {}),
+        [TrainerEnv.seed]: String(input.seed ?? 1),
+        [TrainerEnv.devices]: devices.join(','),
+        ...(resumeFrom ? { [TrainerEnv.resumeFrom]: resumeFrom } : {}),
+      },
+      signal: ctx.cancellationSignal,
+      onPreemption: onPreemptionNotice,
+      onEvent: (event) => {
+        step = Math.max(step, event.step);
+        if (event.type === 'checkpoint') {
+          checkpoint = event.path;
+          checkpointStep = event.step;
+        }
+        beat();
+      },
+      onLogLine: (line, stream) => ctx.log.info('trainer output', { stream, line: line.slice(0, 500) }),
+    });
+    const final = beat().counters;
+    if (ctx.cancellationSignal.aborted)
+      throw ctx.cancellationSignal.reason ?? new CancelledFailure('training cancelled');
+    if (outcome.exitCode === EXIT_PREEMPTED && outcome.lastCheckpoint) {
+      const details: PreemptedDetails = {
+        checkpoint: outcome.lastCheckpoint.path,
+        step: outcome.lastCheckpoint.step,
+        counters: final,
+      };
+      throw ApplicationFailure.create({
+        message: `training preempted at step ${details.step}; checkpointed to ${details.checkpoint}`,
+        type: ErrorType.Preempted,
+        nonRetryable: true, // the workflow resumes it at once, on its own preemption budget
+        details: [details],
+      });
+    }
+    if (outcome.exitCode === 0 && outcome.done) {
+      const metrics = JSON.parse(await readFile(outcome.done.metricsPath, 'utf8')) as Record<string, number>;
+      return {
+        modelPath: outcome.done.modelPath,
+        metricsPath: outcome.done.metricsPath,
+        metrics,
+        steps: outcome.done.step,
+        devices,
+        ...final,
+        costEstimate: estimateCost(final.deviceSeconds, pricingFromEnv()),
+      };
+    }
+    const tail = outcome.stderrTail.slice(-3).join(' | ') || '(no stderr)';
+    const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with ${outcome.exitCode}`;
+    if (outcome.exitCode === 2)
+      throw ApplicationFailure.nonRetryable(
+        `trainer rejected its configuration: ${tail}`,
+        ErrorType.TrainerConfigError,
+      );
+    throw ApplicationFailure.retryable(`trainer ${how}: ${tail}`, ErrorType.TrainerFailed);
+  } finally {
+    pool.release(device);
+  }
+}
