@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { dataActivities } from '../activities';
+import { dataActivities, gpuActivities } from '../activities';
+import { generateTable } from '../lib/data/generate';
+import { writeTable } from '../lib/data/write';
 import { loadConfig } from '../lib/config';
 import { ephemeralPorts } from '../lib/temporal/ports';
 import { provisionTemporal } from '../lib/temporal/provision';
 import { WORKFLOWS_PATH } from '../workers/bootstrap';
-import type { datasetCheckWorkflow } from '../workflows';
+import type { datasetCheckWorkflow, trainingWorkflow } from '../workflows';
 
 const OUT = join(__dirname, '..', 'test', 'replay', 'histories');
 
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
       namespace: config.namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
-      activities: dataActivities,
+      activities: { ...dataActivities, ...gpuActivities },
     });
     const connection = await Connection.connect({ address: stack.address });
     const client = new Client({ connection, namespace: config.namespace });
@@ -62,6 +64,32 @@ async function main(): Promise<void> {
         await writeFile(join(OUT, run.file), temporal.api.history.v1.History.encode(history).finish());
         console.log(`recorded ${run.file}`);
       }
+      const train = join(home, 'train.parquet');
+      const valid = join(home, 'valid.parquet');
+      await writeTable(generateTable({ rows: 2000, seed: 1 }), train);
+      await writeTable(generateTable({ rows: 500, seed: 2 }), valid);
+      const training = await client.workflow.start<typeof trainingWorkflow>('trainingWorkflow', {
+        taskQueue,
+        workflowId: `record-training-${Date.now()}`,
+        args: [
+          {
+            model: 'churn',
+            trainer: 'builtin:logreg',
+            train,
+            valid,
+            label: 'label',
+            params: { maxEpochs: 2 },
+            queues: { gpu: taskQueue },
+          },
+        ],
+      });
+      await training.result();
+      const history = temporal.api.history.v1.History.fromObject(await training.fetchHistory());
+      await writeFile(
+        join(OUT, 'trainingWorkflow-completed.binpb'),
+        temporal.api.history.v1.History.encode(history).finish(),
+      );
+      console.log('recorded trainingWorkflow-completed.binpb');
     });
     await connection.close();
     await nativeConnection.close();
