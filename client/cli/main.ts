@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { registerDataCommands } from './data';
 import { describeError, ExitCode } from './errors';
 import { registerStackCommands } from './stack';
+import { registerTrainCommand } from './train';
 import { registerTrainerCommand } from './trainer';
 import { registerWorkerCommand } from './worker';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStackCommands(program);
   registerWorkerCommand(program);
   registerDataCommands(program);
+  registerTrainCommand(program);
   registerTrainerCommand(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -117,6 +117,52 @@ describe('mlops up on the embedded default', () => {
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/^mlops: DatasetNotFound: dataset not found: .*missing\.csv\n$/);
 
+      // A training through the CLI on the stack's GPU worker (CPU here), with the documented JSON keys.
+      const train = join(dir, 'train.parquet');
+      const valid = join(dir, 'valid.parquet');
+      expect((await run(['data', 'generate', '--rows', '3000', '--seed', '1', '--out', train], env)).code).toBe(0);
+      expect((await run(['data', 'generate', '--rows', '800', '--seed', '2', '--out', valid], env)).code).toBe(0);
+      const trained = await run(
+        [
+          'train',
+          '--trainer',
+          'builtin:logreg',
+          '--train',
+          train,
+          '--valid',
+          valid,
+          '--label',
+          'label',
+          '--model',
+          'churn',
+          '--params',
+          '{"maxEpochs":2}',
+          '--wait',
+          '--json',
+        ],
+        env,
+      );
+      expect(trained.code).toBe(0);
+      const summary = JSON.parse(trained.stdout);
+      for (const key of [
+        'workflowId',
+        'modelPath',
+        'metrics',
+        'steps',
+        'gpuSeconds',
+        'costEstimate',
+        'preemptions',
+        'lostSteps',
+      ]) {
+        expect(summary).toHaveProperty(key);
+      }
+      expect(summary.workflowId).toMatch(/^training:churn:/);
+      const badTrainer = await run(
+        ['train', '--trainer', 'gpu:magic', '--train', train, '--valid', valid, '--label', 'label'],
+        env,
+      );
+      expect(badTrainer.code).toBe(2);
+
       // The Web UI serves its page and lists the completed workflow with its MlStage attribute.
       const page = await fetch(`http://127.0.0.1:${uiPort}/`);
       expect(page.status).toBe(200);
