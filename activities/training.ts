@@ -121,6 +121,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
         devices,
         ...final,
         costEstimate: estimateCost(final.deviceSeconds, pricingFromEnv()),
+        checkpoint: outcome.done.checkpoint,
       };
     }
     const tail = outcome.stderrTail.slice(-3).join(' | ') || '(no stderr)';

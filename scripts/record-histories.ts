@@ -2,7 +2,8 @@
  * Records the histories that the replay tests replay: runs each workflow on a real server (the one at
  * TEMPORAL_ADDRESS, or an embedded one on ephemeral ports) and writes test/replay/histories/<name>.binpb
  * (the History protobuf, binary: the SDK's JSON export of this version trips over two protobufjs copies).
- * Run after a deliberate, versioned workflow change: `npm run record:histories`.
+ * Existing files are kept (old histories prove that new code still replays them); `--force` re-records.
+ * Run after adding a workflow type: `npm run record:histories`.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import { loadConfig } from '../lib/config';
 import { ephemeralPorts } from '../lib/temporal/ports';
 import { provisionTemporal } from '../lib/temporal/provision';
 import { WORKFLOWS_PATH } from '../workers/bootstrap';
-import type { datasetCheckWorkflow, trainingWorkflow } from '../workflows';
+import type { datasetCheckWorkflow, trainingWorkflow, tuningWorkflow } from '../workflows';
+import { existsSync } from 'node:fs';
 
 const OUT = join(__dirname, '..', 'test', 'replay', 'histories');
 
@@ -52,7 +54,9 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: stack.address });
     const client = new Client({ connection, namespace: config.namespace });
     await worker.runUntil(async () => {
-      for (const run of runs) {
+      const force = process.argv.includes('--force');
+      const wanted = (file: string) => force || !existsSync(join(OUT, file));
+      for (const run of runs.filter((r) => wanted(r.file))) {
         const workflowId = `record-${run.file.replace('.binpb', '')}-${Date.now()}`;
         const handle = await client.workflow.start<typeof datasetCheckWorkflow>('datasetCheckWorkflow', {
           taskQueue,
@@ -68,28 +72,42 @@ async function main(): Promise<void> {
       const valid = join(home, 'valid.parquet');
       await writeTable(generateTable({ rows: 2000, seed: 1 }), train);
       await writeTable(generateTable({ rows: 500, seed: 2 }), valid);
-      const training = await client.workflow.start<typeof trainingWorkflow>('trainingWorkflow', {
-        taskQueue,
-        workflowId: `record-training-${Date.now()}`,
-        args: [
-          {
-            model: 'churn',
-            trainer: 'builtin:logreg',
-            train,
-            valid,
-            label: 'label',
-            params: { maxEpochs: 2 },
-            queues: { gpu: taskQueue },
-          },
-        ],
-      });
-      await training.result();
-      const history = temporal.api.history.v1.History.fromObject(await training.fetchHistory());
-      await writeFile(
-        join(OUT, 'trainingWorkflow-completed.binpb'),
-        temporal.api.history.v1.History.encode(history).finish(),
-      );
-      console.log('recorded trainingWorkflow-completed.binpb');
+      const common = { model: 'churn', train, valid, label: 'label', queues: { gpu: taskQueue } };
+      const save = async (
+        file: string,
+        handle: { fetchHistory: () => Promise<unknown>; result: () => Promise<unknown> },
+      ) => {
+        await handle.result();
+        const history = temporal.api.history.v1.History.fromObject((await handle.fetchHistory()) as object);
+        await writeFile(join(OUT, file), temporal.api.history.v1.History.encode(history).finish());
+        console.log(`recorded ${file}`);
+      };
+      if (wanted('trainingWorkflow-completed.binpb')) {
+        const handle = await client.workflow.start<typeof trainingWorkflow>('trainingWorkflow', {
+          taskQueue,
+          workflowId: 'trainingWorkflow-completed',
+          args: [{ ...common, trainer: 'builtin:logreg', params: { maxEpochs: 2 } }],
+        });
+        await save('trainingWorkflow-completed.binpb', handle);
+      }
+      if (wanted('tuningWorkflow-completed.binpb')) {
+        const handle = await client.workflow.start<typeof tuningWorkflow>('tuningWorkflow', {
+          taskQueue,
+          workflowId: 'tuningWorkflow-completed', // the replay test replays each file under its own name
+          args: [
+            {
+              ...common,
+              trainer: 'builtin:mlp',
+              space: { hidden: { type: 'choice', values: [[4], [8]] } },
+              trials: 2,
+              eta: 2,
+              minEpochs: 1,
+              maxEpochs: 2,
+            },
+          ],
+        });
+        await save('tuningWorkflow-completed.binpb', handle);
+      }
     });
     await connection.close();
     await nativeConnection.close();

@@ -3,6 +3,7 @@
  * This module imports no Node module so the workflow sandbox can load it.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SearchSpace } from './policy/search-space';
 
 /** Task queues: one per kind of work, each served by its own worker process. */
 export const TaskQueue = {
@@ -238,6 +239,8 @@ export interface TrainModelResult extends TrainingCounters {
   devices: string[];
   /** Estimated cost in the configured currency for the device-seconds held. */
   costEstimate: number;
+  /** Checkpoint of the final state, when the trainer wrote one (a later run can continue from it). */
+  checkpoint?: string;
 }
 
 /** Input of `trainingWorkflow`. */
@@ -253,11 +256,68 @@ export interface TrainingInput {
   maxPreemptions?: number;
   /** Heartbeat timeout of the training activity in seconds: how soon a vanished worker is noticed. */
   heartbeatTimeoutSeconds?: number;
+  /** A checkpoint to continue from (a promoted tuning trial). */
+  resumeFrom?: string;
   queues?: QueueRouting;
 }
 
 /** Result of `trainingWorkflow`. */
 export type TrainingResult = TrainModelResult;
+
+/** Input of `tuningWorkflow`: successive halving over a search space. */
+export interface TuningInput {
+  model: string;
+  trainer: string;
+  train: string;
+  valid: string;
+  label: string;
+  /** Parameter ranges (see workflows/policy/search-space.ts). */
+  space: SearchSpace;
+  /** Trials started at the first rung. */
+  trials: number;
+  /** Keep the best 1/eta of each rung (default 3). */
+  eta?: number;
+  /** Epochs of the first and last rung (defaults 1 and 9). */
+  minEpochs?: number;
+  maxEpochs?: number;
+  /** Trials training at once (default 2): no unbounded fan-out. */
+  concurrency?: number;
+  /** Stop starting trials once this many device-seconds (slot-seconds on CPU hosts) are spent. */
+  budgetDeviceSeconds?: number;
+  /** Metric to minimise (default validLoss). */
+  metric?: string;
+  seed?: number;
+  heartbeatTimeoutSeconds?: number;
+  queues?: QueueRouting;
+}
+
+/** One trial of a tuning run. */
+export interface TuningTrial {
+  trial: number;
+  params: Record<string, unknown>;
+  /** The last rung it ran (-1: none). */
+  rung: number;
+  epochs: number;
+  score?: number;
+  metrics?: Record<string, number>;
+  modelPath?: string;
+  checkpoint?: string;
+  failed?: string;
+}
+
+/** Result of `tuningWorkflow`. */
+export interface TuningResult {
+  best: TuningTrial;
+  /** All trials, best first (deepest rung, then score). */
+  leaderboard: TuningTrial[];
+  budgets: number[];
+  deviceSecondsSpent: number;
+}
+
+/** Workflow id of a tuning run. */
+export function tuningWorkflowId(model: string, run: string): string {
+  return `tuning:${model}:${run}`;
+}
 
 /** Workflow id of a training run. */
 export function trainingWorkflowId(model: string, run: string): string {

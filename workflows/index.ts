@@ -1,3 +1,4 @@
 /** Every workflow type the control worker registers. */
 export { datasetCheckWorkflow } from './dataset-check';
 export { trainingWorkflow } from './training';
+export { tuningWorkflow } from './tuning';

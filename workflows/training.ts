@@ -23,7 +23,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
     taskQueue: input.queues?.gpu ?? trainingOptions().taskQueue,
   });
   const maxPreemptions = input.maxPreemptions ?? 20;
-  let resumeFrom: string | undefined;
+  let resumeFrom = input.resumeFrom;
   let carried: TrainingCounters | undefined;
   for (;;) {
     try {

@@ -132,10 +132,18 @@ export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise
   const valid = toDataset(validTable, validLabels.labels);
 
   const resumeFrom = env[TrainerEnv.resumeFrom]?.trim();
-  let state: MlpState = resumeFrom
+  const state: MlpState = resumeFrom
     ? deserializeState(await readFile(resumeFrom, 'utf8'))
     : initMlp(config, encodedWidth(specs));
-  if (resumeFrom) emit({ type: 'progress', step: state.step, epoch: state.epoch, resumed: true });
+  if (resumeFrom) {
+    // Continuing with a larger epoch budget (successive halving): a run that stopped on its budget, not on
+    // patience, trains on.
+    if (config.maxEpochs > state.config.maxEpochs) {
+      state.config = { ...state.config, maxEpochs: config.maxEpochs };
+      if (state.done && state.staleEpochs < state.config.patience) state.done = false;
+    }
+    emit({ type: 'progress', step: state.step, epoch: state.epoch, resumed: true });
+  }
   const checkpoint = async (reason: 'interval' | 'sigterm') => {
     const path = join(checkpointDir, `step-${String(state.step).padStart(8, '0')}.json`);
     await writeAtomic(path, serializeState(state));
@@ -164,7 +172,8 @@ export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise
     }
     await new Promise((resolve) => setImmediate(resolve)); // let signals arrive between steps
   }
-  state = { ...state, layers: state.bestLayers };
+  const finalCheckpoint = join(checkpointDir, 'final.json');
+  await writeAtomic(finalCheckpoint, serializeState(state));
   const modelPath = join(outputDir, 'model.onnx');
   const metricsPath = join(outputDir, 'metrics.json');
   await writeAtomic(
@@ -185,6 +194,6 @@ export async function runBuiltinTrainer(options: BuiltinTrainerOptions): Promise
     bestEpoch: state.bestEpoch,
   };
   await writeAtomic(metricsPath, JSON.stringify(metrics, null, 2));
-  emit({ type: 'done', step: state.step, modelPath, metricsPath });
+  emit({ type: 'done', step: state.step, modelPath, metricsPath, checkpoint: finalCheckpoint });
   return 0;
 }

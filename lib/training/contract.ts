@@ -47,6 +47,8 @@ export interface DoneEvent {
   step: number;
   modelPath: string;
   metricsPath: string;
+  /** A checkpoint of the final state, from which a later run may continue with more budget. */
+  checkpoint?: string;
 }
 
 /** Any event a trainer prints. */

@@ -26,7 +26,9 @@ describe('replay of recorded histories', () => {
   it.each(files)('replays %s without non-determinism', async (file) => {
     const history = load(file);
     expect(history.events?.length).toBeGreaterThan(3);
-    const results = Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, [{ workflowId: file, history }]);
+    const results = Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH }, [
+      { workflowId: file.replace(/\.binpb$/, ''), history },
+    ]);
     for await (const result of results) expect(result.error).toBeUndefined();
   });
 });
