@@ -7,6 +7,7 @@ import { describeError, ExitCode } from './errors';
 import { registerStackCommands } from './stack';
 import { registerTrainCommand } from './train';
 import { registerTrainerCommand } from './trainer';
+import { registerTuneCommand } from './tune';
 import { registerWorkerCommand } from './worker';
 
 /** The package version, shown by `mlops --version`. */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerTrainCommand(program);
   registerTrainerCommand(program);
+  registerTuneCommand(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;
