@@ -44,7 +44,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
   if (previous) counters.lostSteps += Math.max(0, previous.step - previous.checkpointStep);
   const resumeFrom = previous?.checkpoint ?? input.resumeFrom;
   let checkpoint = resumeFrom;
-  let checkpointStep = previous?.checkpointStep ?? 0;
+  let checkpointStep = previous?.checkpointStep ?? input.resumeStep ?? 0;
   let step = checkpointStep;
   const { command, args } = trainerCommand(input.trainer);
   const runDir = join(loadConfig().home, 'runs', input.runId);

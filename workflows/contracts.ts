@@ -211,6 +211,8 @@ export interface TrainModelInput {
   seed?: number;
   /** A checkpoint to resume from (after a preemption). */
   resumeFrom?: string;
+  /** The step of `resumeFrom`, so steps lost after it can be counted. */
+  resumeStep?: number;
   /** Totals carried over from earlier attempts. */
   carried?: TrainingCounters;
 }

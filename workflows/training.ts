@@ -24,6 +24,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
   });
   const maxPreemptions = input.maxPreemptions ?? 20;
   let resumeFrom = input.resumeFrom;
+  let resumeStep: number | undefined;
   let carried: TrainingCounters | undefined;
   for (;;) {
     try {
@@ -36,6 +37,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
         params: input.params,
         seed: input.seed,
         resumeFrom,
+        resumeStep,
         carried,
       });
     } catch (err) {
@@ -44,6 +46,7 @@ export async function trainingWorkflow(input: TrainingInput): Promise<TrainingRe
       const details = cause.details?.[0] as PreemptedDetails;
       carried = { ...details.counters, preemptions: details.counters.preemptions + 1 };
       resumeFrom = details.checkpoint;
+      resumeStep = details.step;
       log.info('training preempted; resuming from its checkpoint', {
         step: details.step,
         preemptions: carried.preemptions,
