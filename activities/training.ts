@@ -1,4 +1,5 @@
 /** The `trainModel` activity on the `gpu` queue: runs a trainer under the contract, resumably. */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -6,6 +7,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { loadConfig } from '../lib/config';
 import { estimateCost, pricingFromEnv } from '../lib/training/cost';
 import { EXIT_PREEMPTED, TrainerEnv } from '../lib/training/contract';
+import { latestCheckpoint } from '../lib/training/checkpoint-store';
 import { devicePool } from '../lib/training/devices';
 import { onPreemptionNotice } from '../lib/training/preemption';
 import { runTrainerProcess } from '../lib/training/trainer-process';
@@ -31,6 +33,21 @@ export function trainerCommand(trainer: string): { command: string; args: string
   );
 }
 
+/** The last step an attempt reached, kept beside its checkpoints so a retry can count the steps lost. */
+function writeLastStep(runDir: string, step: number): void {
+  try {
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'last-step'), String(step));
+  } catch {
+    // Only the lost-steps figure depends on it.
+  }
+}
+
+async function readLastStep(runDir: string): Promise<number> {
+  const text = await readFile(join(runDir, 'last-step'), 'utf8').catch(() => '0');
+  return Number(text) || 0;
+}
+
 const zero: TrainingCounters = { deviceSeconds: 0, wallSeconds: 0, preemptions: 0, lostSteps: 0 };
 
 /**
@@ -41,13 +58,20 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
   const ctx = Context.current();
   const previous = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
   const counters: TrainingCounters = { ...(previous?.counters ?? input.carried ?? zero) };
-  if (previous) counters.lostSteps += Math.max(0, previous.step - previous.checkpointStep);
-  const resumeFrom = previous?.checkpoint ?? input.resumeFrom;
-  let checkpoint = resumeFrom;
-  let checkpointStep = previous?.checkpointStep ?? input.resumeStep ?? 0;
-  let step = checkpointStep;
   const { command, args } = trainerCommand(input.trainer);
   const runDir = join(loadConfig().home, 'runs', input.runId);
+  let checkpoint = previous?.checkpoint ?? input.resumeFrom;
+  let checkpointStep = previous?.checkpointStep ?? input.resumeStep ?? 0;
+  if (previous) {
+    // A checkpoint written after the last heartbeat that reached the server is still good: use the newest.
+    const newest = await latestCheckpoint(join(runDir, 'checkpoints'));
+    if (newest && newest.step > checkpointStep) ({ path: checkpoint, step: checkpointStep } = newest);
+    // The dead attempt's last step: its heartbeat (up to a second old) or the step file it kept on disk.
+    const lastStep = Math.max(previous.step, await readLastStep(runDir));
+    counters.lostSteps += Math.max(0, lastStep - checkpointStep);
+  }
+  const resumeFrom = checkpoint;
+  let step = checkpointStep;
   const pool = devicePool();
   const device = pool.acquire();
   const devices = device === undefined ? [] : [device];
@@ -87,6 +111,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
       onPreemption: onPreemptionNotice,
       onEvent: (event) => {
         step = Math.max(step, event.step);
+        writeLastStep(runDir, step);
         if (event.type === 'checkpoint') {
           checkpoint = event.path;
           checkpointStep = event.step;

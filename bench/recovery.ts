@@ -23,7 +23,7 @@ import type { trainingWorkflow } from '../workflows';
 import type { TrainingHeartbeat } from '../workflows/contracts';
 
 const MLOPS = join(__dirname, '..', 'bin', 'mlops.js');
-const CHECKPOINT_EVERY = 40;
+const CHECKPOINT_EVERY = 200;
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const trialsArg = args.indexOf('--trials');
@@ -76,7 +76,6 @@ async function main(): Promise<void> {
       startWorker();
       await new Promise((r) => setTimeout(r, 8000)); // both workers polling
       const runTrial = async (kind: 'SIGKILL' | 'SIGTERM', index: number) => {
-        const target = 30 + Math.floor(random() * 150);
         const handle = await client.workflow.start<typeof trainingWorkflow>('trainingWorkflow', {
           taskQueue: 'bench-control',
           workflowId: `bench-${kind}-${index}-${Date.now()}`,
@@ -87,45 +86,60 @@ async function main(): Promise<void> {
               train,
               valid,
               label: 'label',
-              params: { maxEpochs: 3, patience: 3, batchSize: 128, checkpointEvery: CHECKPOINT_EVERY },
+              params: { maxEpochs: 60, patience: 60, batchSize: 128, checkpointEvery: CHECKPOINT_EVERY },
               heartbeatTimeoutSeconds: 5,
               queues: { gpu: gpuQueue },
             },
           ],
         });
-        const pending = async () => {
-          const raw = (await handle.describe()).raw.pendingActivities?.[0];
+        const read = (
+          raw:
+            | {
+                attempt?: number | null;
+                lastWorkerIdentity?: string | null;
+                heartbeatDetails?: { payloads?: unknown[] | null } | null;
+              }
+            | undefined,
+        ) => {
           if (!raw) return undefined;
           const payload = raw.heartbeatDetails?.payloads?.[0];
-          const beat = payload ? (defaultPayloadConverter.fromPayload(payload) as TrainingHeartbeat) : undefined;
+          const beat = payload
+            ? (defaultPayloadConverter.fromPayload(payload as never) as TrainingHeartbeat)
+            : undefined;
           return { attempt: raw.attempt ?? 1, identity: raw.lastWorkerIdentity ?? '', beat };
         };
-        let state;
-        for (;;) {
-          state = await pending();
-          if (state?.beat && state.beat.step >= target) break;
+        const pending = async () => read((await handle.describe()).raw.pendingActivities?.[0] ?? undefined);
+        // Let it train a random while (heartbeats reach the server within a second), then kill its worker.
+        let state = await pending();
+        while (!state?.beat || state.beat.step === 0) {
           await new Promise((r) => setTimeout(r, 50));
+          state = await pending();
         }
+        await new Promise((r) => setTimeout(r, 500 + random() * 4000));
+        state = await pending();
+        if (!state?.beat) throw new Error('the training finished before the kill; lengthen it');
         const pid = Number(state.identity.split('@')[0]);
         const killedAt = Date.now();
-        const killedStep = state.beat!.step;
         process.kill(pid, kind);
         startWorker(); // a replacement node joins, as an autoscaler would add one
+        // Resumed: another worker reports progress past the checkpoint it started from.
         let resumedAfter = NaN;
+        let resumedStep = 0;
         for (;;) {
-          const now = await pending().catch(() => undefined);
-          const resumed =
-            now?.beat && (now.attempt > state.attempt || kind === 'SIGTERM') && now.identity !== state.identity;
-          if (resumed && now.beat!.step > now.beat!.checkpointStep) {
+          const description = await handle.describe();
+          if (description.status.name !== 'RUNNING') break;
+          const now = read(description.raw.pendingActivities?.[0] ?? undefined);
+          if (now?.beat && now.identity !== state.identity && now.beat.step > now.beat.checkpointStep) {
             resumedAfter = (Date.now() - killedAt) / 1000;
+            resumedStep = now.beat.checkpointStep;
             break;
           }
-          if (!now) break; // finished before we saw it
           await new Promise((r) => setTimeout(r, 50));
         }
         const result = await handle.result();
+        const killedStep = resumedStep + result.lostSteps;
         say(
-          `${kind} trial ${index + 1}: killed at step ${killedStep}, resumed after ${resumedAfter.toFixed(2)} s, lost ${result.lostSteps} steps`,
+          `${kind} trial ${index + 1}: killed at step ${killedStep}, resumed after ${resumedAfter.toFixed(2)} s, lost ${result.lostSteps}`,
         );
         return { resumedAfter, lostSteps: result.lostSteps, killedStep };
       };

@@ -90,7 +90,15 @@ export function queueWorkerOptions(options: QueueWorkerOptions): WorkerOptions {
       const gpus = detectGpus();
       if (gpus.source === 'cpu') options.logger.warn('no GPU found: training on this worker runs on the CPU');
       else options.logger.info({ gpus: gpus.devices, slots: gpus.slots, source: gpus.source }, 'GPU slots');
-      return { ...base, activities: gpuActivities, maxConcurrentActivityTaskExecutions: gpus.slots };
+      // Heartbeats carry the latest checkpoint: send them within a second instead of the SDK's default
+      // throttle (80% of the heartbeat timeout), so the server's view of the run stays current.
+      return {
+        ...base,
+        activities: gpuActivities,
+        maxConcurrentActivityTaskExecutions: gpus.slots,
+        maxHeartbeatThrottleInterval: '1 second',
+        defaultHeartbeatThrottleInterval: '1 second',
+      };
     }
   }
 }
