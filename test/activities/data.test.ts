@@ -1,3 +1,4 @@
+import { failureOf } from '../helpers/failures';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -8,15 +9,7 @@ import { writeTable } from '../../lib/data/write';
 import type { ComputeDriftResult, ProfileDatasetResult, ValidateDatasetResult } from '../../workflows/contracts';
 import { tempDir } from '../helpers/temporal';
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an ApplicationFailure');
-}
+const failureOfApplicationFailure = (promise: Promise<unknown>) => failureOf(promise, ApplicationFailure);
 
 describe('data-plane activities', () => {
   let dir: string;
@@ -67,7 +60,9 @@ describe('data-plane activities', () => {
   });
 
   it('fails a contract violation non-retryably as ContractViolation with the report in its details', async () => {
-    const failure = await failureOf(new MockActivityEnvironment().run(validateDataset, { dataset: current, contract }));
+    const failure = await failureOfApplicationFailure(
+      new MockActivityEnvironment().run(validateDataset, { dataset: current, contract }),
+    );
     expect(failure.type).toBe('ContractViolation');
     expect(failure.nonRetryable).toBe(true);
     const [details] = failure.details as ValidateDatasetResult[];
@@ -80,7 +75,7 @@ describe('data-plane activities', () => {
     ['a missing contract', { contract: '/nonexistent/contract.json' }, 'InvalidContract'],
     ['a missing dataset', { dataset: '/nonexistent/data.csv' }, 'DatasetNotFound'],
   ])('fails %s non-retryably', async (_what, override, type) => {
-    const failure = await failureOf(
+    const failure = await failureOfApplicationFailure(
       new MockActivityEnvironment().run(validateDataset, { dataset: reference, contract, ...override }),
     );
     expect(failure.type).toBe(type);
@@ -91,7 +86,7 @@ describe('data-plane activities', () => {
     const bytes = await readFile(reference);
     const truncated = join(dir, 'truncated.parquet');
     await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    const failure = await failureOf(
+    const failure = await failureOfApplicationFailure(
       new MockActivityEnvironment().run(profileDataset, { dataset: truncated, out: join(dir, 'x.json') }),
     );
     expect(failure.type).toBe('DatasetCorrupt');

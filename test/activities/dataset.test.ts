@@ -1,3 +1,4 @@
+import { failureOf } from '../helpers/failures';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,15 +10,7 @@ import { writeParquet } from '../../lib/data/parquet';
 import type { CheckDatasetResult } from '../../workflows/contracts';
 import { tempDir } from '../helpers/temporal';
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an ApplicationFailure');
-}
+const failureOfApplicationFailure = (promise: Promise<unknown>) => failureOf(promise, ApplicationFailure);
 
 describe('checkDataset activity', () => {
   let dir: string;
@@ -78,14 +71,18 @@ describe('checkDataset activity', () => {
   ])('fails %s with a non-retryable %s', async (_what, type, name, content) => {
     const path = join(dir, name);
     if (content !== undefined) await writeFile(path, content);
-    const failure = await failureOf(new MockActivityEnvironment().run(checkDataset, { dataset: path }));
+    const failure = await failureOfApplicationFailure(
+      new MockActivityEnvironment().run(checkDataset, { dataset: path }),
+    );
     expect(failure.type).toBe(type);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(name);
   });
 
   it('rejects an empty path as InvalidInput', async () => {
-    const failure = await failureOf(new MockActivityEnvironment().run(checkDataset, { dataset: ' ' }));
+    const failure = await failureOfApplicationFailure(
+      new MockActivityEnvironment().run(checkDataset, { dataset: ' ' }),
+    );
     expect(failure.type).toBe('InvalidInput');
   });
 

@@ -1,15 +1,8 @@
+import { failureOf } from '../helpers/failures';
 import { DomainError } from '../../lib/errors';
 import { csvBatches, rowsOf } from '../helpers/data';
 
-async function errorOf(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
+const failureOfDomainError = (promise: Promise<unknown>) => failureOf(promise, DomainError);
 
 describe('readCsvBatches', () => {
   it('infers int64, float64, bool, timestamp and string, with empty fields as null', async () => {
@@ -43,7 +36,7 @@ describe('readCsvBatches', () => {
 
   it('rejects invalid UTF-8 with DatasetCorrupt', async () => {
     const bytes = Buffer.concat([Buffer.from('a\nok\n'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]);
-    const err = await errorOf(csvBatches(bytes));
+    const err = await failureOfDomainError(csvBatches(bytes));
     expect(err.type).toBe('DatasetCorrupt');
     expect(err.message).toMatch(/invalid UTF-8/);
   });
@@ -78,7 +71,7 @@ describe('readCsvBatches', () => {
     ['a,b\n1,2\n3\n', /line 3 has 1 fields, the header has 2/],
     ['a\n"open\n', /unterminated quoted field/],
   ])('rejects %j as DatasetCorrupt', async (text, message) => {
-    const err = await errorOf(csvBatches(text));
+    const err = await failureOfDomainError(csvBatches(text));
     expect(err.type).toBe('DatasetCorrupt');
     expect(err.message).toMatch(message);
   });

@@ -1,4 +1,5 @@
 /** Search spaces for tuning and seeded trial sampling; pure and deterministic, usable inside workflows. */
+import { seededRandom } from './random';
 
 /** One parameter's range. */
 export type ParamRange =
@@ -9,18 +10,6 @@ export type ParamRange =
 
 /** A search space: parameter name → range. Fixed values may be given as plain numbers or strings. */
 export type SearchSpace = Record<string, ParamRange | string | number | boolean | number[]>;
-
-/** A mulberry32 stream (the same algorithm as lib/data/random.ts, kept here so workflows stay pure). */
-function stream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function isRange(value: unknown): value is ParamRange {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'type' in value;
@@ -62,7 +51,7 @@ export function gridSize(space: SearchSpace): number | undefined {
 export function sampleTrials(space: SearchSpace, count: number, seed: number): Record<string, unknown>[] {
   const names = Object.keys(space);
   const grid = gridSize(space);
-  const random = stream(seed);
+  const random = seededRandom(seed);
   const trials: Record<string, unknown>[] = [];
   for (let t = 0; t < count; t++) {
     const params: Record<string, unknown> = {};
