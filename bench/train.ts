@@ -43,9 +43,9 @@ async function main(): Promise<void> {
   const ours = (rows * EPOCHS) / seconds;
 
   let peer: { name: string; value: number | null; reason?: string } = { name: 'pytorch-cpu', value: null };
-  const python = PYTHONS.find((p) => p && existsSync(p));
-  const hasTorch = python && spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (!hasTorch) {
+  // The first Python that can import torch: MLOPS_TORCH_PYTHON, bench/.venv, or the trainer's torch venv.
+  const python = PYTHONS.find((p) => p && existsSync(p) && spawnSync(p, ['-c', 'import torch']).status === 0);
+  if (!python) {
     peer.reason =
       'PyTorch is not installed in bench/.venv (PyPI carries only its CUDA build); install torch there to compare';
   } else {
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       delete env.OPENBLAS_CORETYPE;
       delete env.OPENBLAS_L2_SIZE;
       const out = spawnSync(
-        python!,
+        python,
         [
           join(__dirname, 'peers', 'train_torch.py'),
           join(dir, 'x.f64'),
