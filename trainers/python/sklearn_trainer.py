@@ -10,12 +10,11 @@ raw feature ([N, 1] float or string), outputs `label` and `probabilities`.
 import json
 import os
 import pickle
-import signal
 import sys
 
 import numpy as np
+from mlops_contract import EXIT_PREEMPTED, Preemption, atomic_write, emit, read
 import pandas as pd
-import pyarrow.feather as feather
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.compose import ColumnTransformer
@@ -25,37 +24,14 @@ from sklearn.metrics import accuracy_score, log_loss
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-EXIT_PREEMPTED = 75
-preempted = False
 
 
-def on_sigterm(_signum, _frame):
-    global preempted
-    preempted = True
 
 
-def emit(event):
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
-def read(path):
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if path.endswith((".arrow", ".feather", ".ipc")):
-        return feather.read_table(path).to_pandas()
-    return pd.read_csv(path)
-
-
-def atomic_write(path, data):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
 
 
 def main():
-    signal.signal(signal.SIGTERM, on_sigterm)
+    preemption = Preemption()
     env = os.environ
     try:
         label = env["MLOPS_LABEL"]
@@ -101,7 +77,7 @@ def main():
         emit({"type": "checkpoint", "step": state["epoch"], "path": path, "reason": reason})
 
     while state["epoch"] < epochs:
-        if preempted:
+        if preemption.requested:
             checkpoint("sigterm")
             return EXIT_PREEMPTED
         rng = np.random.default_rng(seed + state["epoch"])

@@ -11,34 +11,16 @@ input per raw feature, [N, 1] float (NaN = missing) or string (one-hot encoded i
 """
 import json
 import os
-import signal
 import sys
 
 import numpy as np
+from mlops_contract import EXIT_PREEMPTED, Preemption, atomic_write, emit, read
 import pandas as pd
-import pyarrow.feather as feather
 import torch
 
-EXIT_PREEMPTED = 75
-preempted = False
 
 
-def on_sigterm(_signum, _frame):
-    global preempted
-    preempted = True
 
-
-def emit(event):
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
-def read(path):
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if path.endswith((".arrow", ".feather", ".ipc")):
-        return feather.read_table(path).to_pandas()
-    return pd.read_csv(path)
 
 
 class Preprocess(torch.nn.Module):
@@ -73,7 +55,7 @@ class Model(torch.nn.Module):
 
 
 def main():
-    signal.signal(signal.SIGTERM, on_sigterm)
+    preemption = Preemption()
     env = os.environ
     try:
         label = env["MLOPS_LABEL"]
@@ -135,7 +117,7 @@ def main():
     while state["epoch"] < epochs:
         order = torch.randperm(rows, generator=torch.Generator().manual_seed(seed * 1000 + state["epoch"]))
         while state["batch"] * batch < rows:
-            if preempted:
+            if preemption.requested:
                 checkpoint("sigterm")
                 return EXIT_PREEMPTED
             idx = order[state["batch"] * batch : (state["batch"] + 1) * batch]
