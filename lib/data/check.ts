@@ -8,7 +8,7 @@ import { DomainError } from '../errors';
 import { CsvScanner } from './csv-scan';
 import { detectFormat } from './format';
 import { readParquetSchema } from './parquet';
-import { hashedStream, isNodeError, mapReadError, statDataset } from './read';
+import { arrowReadError, hashedStream, mapReadError, statDataset } from './read';
 
 /** Options of a dataset check. */
 export interface CheckDatasetOptions {
@@ -73,14 +73,7 @@ async function scanArrow(source: Readable, path: string): Promise<Shape> {
     }
     columnNames ??= reader.schema?.fields.map((f) => f.name) ?? null;
   } catch (err) {
-    if (err instanceof DomainError || isNodeError(err)) throw err;
-    throw new DomainError(
-      ErrorType.DatasetCorrupt,
-      `${path} is not a valid Arrow IPC file: ${String(err).split('\n')[0]}`,
-      {
-        cause: err,
-      },
-    );
+    throw arrowReadError(err, path);
   }
   if (!columnNames) throw new DomainError(ErrorType.DatasetCorrupt, `${path} has no Arrow schema`);
   return { rows, columns: columnNames.length, columnNames };

@@ -53,6 +53,13 @@ export function mapReadError(err: unknown, path: string): unknown {
   return err;
 }
 
+/** An Arrow reader's failure as DatasetCorrupt; domain and file-system errors pass through. */
+export function arrowReadError(err: unknown, path: string): unknown {
+  if (err instanceof DomainError || isNodeError(err)) return err;
+  const reason = String(err).split('\n')[0];
+  return new DomainError(ErrorType.DatasetCorrupt, `${path} is not a valid Arrow IPC file: ${reason}`, { cause: err });
+}
+
 /** Size of a regular file, or a typed error. */
 export async function statDataset(path: string): Promise<number> {
   try {
@@ -102,14 +109,7 @@ async function* arrowBatches(stream: Readable, path: string): AsyncGenerator<Dat
       offset += batch.numRows;
     }
   } catch (err) {
-    if (err instanceof DomainError || isNodeError(err)) throw err;
-    throw new DomainError(
-      ErrorType.DatasetCorrupt,
-      `${path} is not a valid Arrow IPC file: ${String(err).split('\n')[0]}`,
-      {
-        cause: err,
-      },
-    );
+    throw arrowReadError(err, path);
   }
 }
 
