@@ -53,6 +53,22 @@ export const ErrorType = {
   TrainerConfigError: 'TrainerConfigError',
   /** A trainer crashed without a usable result (retryable: the next attempt resumes from a checkpoint). */
   TrainerFailed: 'TrainerFailed',
+  /** A file that onnxruntime cannot load as an ONNX model. */
+  ModelInvalid: 'ModelInvalid',
+  /** A model whose inputs or outputs do not match the data or the task. */
+  ModelInputMismatch: 'ModelInputMismatch',
+  /** A dataset without the label column an evaluation needs, or with labels the model does not know. */
+  LabelNotFound: 'LabelNotFound',
+  /** A registry lookup (model, version or alias) that found nothing. */
+  NotFound: 'NotFound',
+  /** A model, alias or tag name outside the allowed characters. */
+  InvalidName: 'InvalidName',
+  /** A path or artifact reference that would leave the artifact store. */
+  PathOutsideStore: 'PathOutsideStore',
+  /** An artifact whose bytes no longer match its sha256. */
+  ArtifactCorrupt: 'ArtifactCorrupt',
+  /** A registry change that the version's state forbids (e.g. archiving the champion). */
+  RegistryConflict: 'RegistryConflict',
 } as const;
 /** One permanent failure type. */
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
@@ -335,3 +351,4 @@ export function datasetCheckWorkflowId(run: string): string {
 export function lifecycleWorkflowId(model: string): string {
   return `lifecycle:${model}`;
 }
+export * from './model-contracts';

@@ -1,6 +1,6 @@
 /** `mlops data validate|profile|infer-contract|drift|generate`: data-plane commands that run in this process. */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadContract } from '../../lib/data/contract';
 import { computeDrift, loadProfile } from '../../lib/data/drift';
@@ -10,16 +10,9 @@ import { inferContract } from '../../lib/data/infer-contract';
 import { scanDataset } from '../../lib/data/scan';
 import { writeTable } from '../../lib/data/write';
 import { CliError, ExitCode } from './errors';
+import { writeJsonFile } from './files';
 import { printJson, printTable, progress } from './output';
 import { byteProgress } from './progress';
-
-/** Writes JSON via a temporary file, so a crash never leaves half a file. */
-async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(resolve(path)), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temporary, path);
-}
 
 function wholeNumber(name: string, raw: string): number {
   const value = Number(raw);

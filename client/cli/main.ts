@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerDataCommands } from './data';
 import { describeError, ExitCode } from './errors';
+import { registerModelCommands } from './model';
 import { registerStackCommands } from './stack';
 import { registerTrainCommand } from './train';
 import { registerTrainerCommand } from './trainer';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerTrainerCommand(program);
   registerTuneCommand(program);
+  registerModelCommands(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;

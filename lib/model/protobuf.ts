@@ -76,6 +76,12 @@ export class ProtoWriter {
     return this.bytes(field, bytes);
   }
 
+  /** Bytes copied as they are (fields taken from another message). */
+  raw(bytes: Uint8Array): this {
+    this.push(bytes);
+    return this;
+  }
+
   /** The encoded message. */
   finish(): Uint8Array {
     const out = new Uint8Array(this.size);

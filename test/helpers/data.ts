@@ -1,7 +1,10 @@
 /** Helpers for data-plane tests: write small files and read them back through the real readers. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Table } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import { readCsvBatches } from '../../lib/data/csv-reader';
+import { openDataset } from '../../lib/data/read';
 import type { DataBatch } from '../../lib/data/batch';
 import type { ColumnTypeName } from '../../lib/data/types';
 
@@ -30,4 +33,12 @@ export async function csvBatches(
 /** Rows of all batches as plain objects (test assertions only). */
 export function rowsOf(batches: DataBatch[]): Record<string, unknown>[] {
   return batches.flatMap((b) => b.batch.toArray().map((row) => ({ ...row.toJSON() })));
+}
+
+/** Reads a whole dataset (any supported format) into one Arrow table. */
+export async function readTable(path: string): Promise<Table> {
+  const stream = await openDataset(path);
+  const batches: RecordBatch[] = [];
+  for await (const { batch } of stream.batches) batches.push(batch);
+  return new Table(batches);
 }
