@@ -1,14 +1,28 @@
 /** Every activity, grouped by the task queue whose worker registers it. */
 import { computeDrift, profileDataset, validateDataset } from './data';
 import { checkDataset } from './dataset';
+import { evaluateModel } from './evaluation';
 import { describeGpuHost } from './gpu';
+import { archiveModelVersion, getChampion, registerModelVersion, setModelAlias } from './registry';
 import { trainModel } from './training';
 
-export { checkDataset, computeDrift, describeGpuHost, profileDataset, trainModel, validateDataset };
+export {
+  archiveModelVersion,
+  checkDataset,
+  computeDrift,
+  describeGpuHost,
+  evaluateModel,
+  getChampion,
+  profileDataset,
+  registerModelVersion,
+  setModelAlias,
+  trainModel,
+  validateDataset,
+};
 
 /** Activities served by the `data` worker. */
-export const dataActivities = { checkDataset, validateDataset, profileDataset, computeDrift };
+export const dataActivities = { checkDataset, validateDataset, profileDataset, computeDrift, evaluateModel };
 /** Activities served by the `gpu` worker. */
 export const gpuActivities = { describeGpuHost, trainModel };
-/** Activities served by the `control` worker (registry and rollout steps arrive with their issues). */
-export const controlActivities = {};
+/** Activities served by the `control` worker: the registry (rollout steps arrive with their issue). */
+export const controlActivities = { registerModelVersion, setModelAlias, getChampion, archiveModelVersion };

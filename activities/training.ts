@@ -92,6 +92,10 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
     return details;
   };
   beat();
+  // A trainer may print nothing for a long while (reading a large dataset, a long epoch): heartbeat on a
+  // timer as well, so the heartbeat timeout finds a dead worker rather than a quiet trainer, and a
+  // cancellation reaches a quiet trainer within a second.
+  const ticker = setInterval(beat, 1000);
   try {
     const outcome = await runTrainerProcess({
       command,
@@ -158,6 +162,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
       );
     throw ApplicationFailure.retryable(`trainer ${how}: ${tail}`, ErrorType.TrainerFailed);
   } finally {
+    clearInterval(ticker);
     pool.release(device);
   }
 }

@@ -43,7 +43,7 @@ export interface EvaluateModelResult {
 
 /** A dataset a model version was made or judged with. */
 export interface LineageDataset {
-  role: string;
+  role: 'train' | 'valid' | 'holdout' | 'eval';
   uri: string;
   sha256: string;
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { registerDataCommands } from './data';
 import { describeError, ExitCode } from './errors';
 import { registerModelCommands } from './model';
+import { registerModelsCommands } from './models';
+import { registerReportCommands } from './report';
 import { registerStackCommands } from './stack';
 import { registerTrainCommand } from './train';
 import { registerTrainerCommand } from './trainer';
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerTrainerCommand(program);
   registerTuneCommand(program);
   registerModelCommands(program);
+  registerModelsCommands(program);
+  registerReportCommands(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;

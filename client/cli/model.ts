@@ -1,12 +1,11 @@
 /** `mlops model evaluate`: scores an ONNX model on a dataset in this process, optionally against gates. */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { evaluateModel } from '../../lib/model/evaluate';
 import type { EvaluationReport } from '../../lib/model/evaluate';
 import { decideGates, gatePolicyProblems } from '../../workflows/policy/gates';
 import type { GateDecision, GatePolicy } from '../../workflows/policy/gates';
 import { CliError, ExitCode } from './errors';
-import { writeJsonFile } from './files';
+import { readJsonFile, writeJsonFile } from './files';
 import { printJson, printTable, progress } from './output';
 
 interface EvaluateOptions {
@@ -21,23 +20,9 @@ interface EvaluateOptions {
   json?: boolean;
 }
 
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CliError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 /** Loads and checks a gate policy file. */
 export async function loadGatePolicy(path: string): Promise<GatePolicy> {
-  const policy = await readJson(path, 'gate policy');
+  const policy = await readJsonFile(path, 'gate policy');
   const problems = gatePolicyProblems(policy);
   if (problems.length > 0) throw new CliError(`gate policy ${path}: ${problems.join('; ')}`);
   return policy as GatePolicy;
@@ -90,7 +75,7 @@ export function registerModelCommands(program: Command): void {
         throw new CliError('--batch-size must be a whole number >= 1');
       const policy = opts.gates ? await loadGatePolicy(opts.gates) : undefined;
       const champion = opts.champion
-        ? ((await readJson(opts.champion, 'champion report')) as { metrics?: Record<string, number> })
+        ? ((await readJsonFile(opts.champion, 'champion report')) as { metrics?: Record<string, number> })
         : undefined;
       let lastShown = Date.now();
       const report = await evaluateModel({

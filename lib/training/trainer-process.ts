@@ -75,7 +75,12 @@ export function runTrainerProcess(options: RunTrainerOptions): Promise<TrainerOu
   return new Promise((resolve, reject) => {
     child.on('error', (err) => reject(err));
     child.on('close', (code, sig) => {
-      clearTimeout(killTimer);
+      if (killTimer) {
+        // Cancelled and the trainer has exited: anything left in its group (a child that ignored SIGTERM and
+        // holds none of our pipes) gets SIGKILL now, as the grace timer that would have killed it ends here.
+        clearTimeout(killTimer);
+        group('SIGKILL');
+      }
       options.signal?.removeEventListener('abort', terminate);
       unsubscribe?.();
       outcome.exitCode = code;
