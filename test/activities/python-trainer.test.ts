@@ -89,6 +89,8 @@ describe.each(trainers)('example Python trainer ($name)', ({ python, script }) =
       params: { maxEpochs: 3, checkpointEvery: 20 },
     });
     expect(result.steps).toBeGreaterThan(0);
+    // The final checkpoint from the done line, which tuningWorkflow needs to promote a trial to its next rung.
+    expect(result.checkpoint && existsSync(result.checkpoint)).toBe(true);
     const metrics = JSON.parse(readFileSync(result.metricsPath, 'utf8')) as { accuracy: number };
     const accuracy = await onnxAccuracy(result.modelPath, valid);
     expect(accuracy).toBeGreaterThan(0.7);

@@ -1,13 +1,18 @@
-"""Helpers shared by the example trainers: the trainer contract's events, exit code, preemption flag and I/O."""
+"""Helpers shared by the example trainers: the trainer contract's events, exit codes, preemption flag, stdin
+watch and I/O."""
 import json
 import os
 import signal
 import sys
+import threading
 
 import pandas as pd
 import pyarrow.feather as feather
 
 EXIT_PREEMPTED = 75
+# Exit code when stdin closes under a worker (EX_SOFTWARE), as the built-in trainer (client/cli/trainer.ts).
+EXIT_STDIN_CLOSED = 70
+STOP_ON_STDIN_CLOSE = "MLOPS_STOP_ON_STDIN_CLOSE"
 
 
 class Preemption:
@@ -19,6 +24,26 @@ class Preemption:
 
     def _on_sigterm(self, _signum, _frame):
         self.requested = True
+
+
+def stop_on_stdin_close(env=os.environ):
+    """Under a worker (MLOPS_STOP_ON_STDIN_CLOSE=1, stdin a pipe the worker holds open), exits the process as
+    soon as stdin closes: the worker died, and a retry now owns the checkpoint folder, so nothing more may be
+    written to it. Watches from a daemon thread; a no-op when the variable is not set to 1."""
+    if env.get(STOP_ON_STDIN_CLOSE) != "1":
+        return
+
+    def watch():
+        try:
+            # The raw descriptor, not sys.stdin: no buffered reader whose lock this thread would hold at exit.
+            while os.read(0, 65536):
+                pass
+        except OSError:
+            pass
+        # Not sys.exit (it would end only this thread) and no flushing or cleanup: stop here, write nothing.
+        os._exit(EXIT_STDIN_CLOSED)
+
+    threading.Thread(target=watch, name="mlops-stdin-watch", daemon=True).start()
 
 
 def emit(event):

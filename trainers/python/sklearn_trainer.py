@@ -13,7 +13,7 @@ import pickle
 import sys
 
 import numpy as np
-from mlops_contract import EXIT_PREEMPTED, Preemption, atomic_write, emit, read
+from mlops_contract import EXIT_PREEMPTED, Preemption, atomic_write, emit, read, stop_on_stdin_close
 import pandas as pd
 from skl2onnx import to_onnx
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
@@ -25,13 +25,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 
-
-
-
-
-
 def main():
     preemption = Preemption()
+    stop_on_stdin_close()
     env = os.environ
     try:
         label = env["MLOPS_LABEL"]
@@ -88,6 +84,10 @@ def main():
         emit({"type": "progress", "step": state["epoch"], "epoch": state["epoch"], "validLoss": loss, "fraction": state["epoch"] / epochs})
         checkpoint("interval")
 
+    # The final state, from which a later run may continue with a larger epoch budget (successive halving).
+    # Named final.*, which a retry looking for the newest interval checkpoint skips.
+    final_checkpoint = os.path.join(ckpt_dir, "final.pkl")
+    atomic_write(final_checkpoint, pickle.dumps(state))
     model = Pipeline([("pre", state["pre"]), ("clf", state["clf"])])
     inputs = [(c, FloatTensorType([None, 1])) for c in numeric] + [(c, StringTensorType([None, 1])) for c in categorical]
     onx = to_onnx(model, initial_types=inputs, options={id(state["clf"]): {"zipmap": False}}, target_opset=17)
@@ -96,7 +96,15 @@ def main():
     proba = state["clf"].predict_proba(x_valid)
     metrics = {"validLoss": float(log_loss(y_valid, proba, labels=[0, 1])), "accuracy": float(accuracy_score(y_valid, proba[:, 1] > 0.5))}
     atomic_write(metrics_path, json.dumps(metrics).encode())
-    emit({"type": "done", "step": state["epoch"], "modelPath": model_path, "metricsPath": metrics_path})
+    emit(
+        {
+            "type": "done",
+            "step": state["epoch"],
+            "modelPath": model_path,
+            "metricsPath": metrics_path,
+            "checkpoint": final_checkpoint,
+        }
+    )
     return 0
 
 

@@ -14,13 +14,9 @@ import os
 import sys
 
 import numpy as np
-from mlops_contract import EXIT_PREEMPTED, Preemption, atomic_write, emit, read
+from mlops_contract import EXIT_PREEMPTED, Preemption, emit, read, stop_on_stdin_close
 import pandas as pd
 import torch
-
-
-
-
 
 
 class Preprocess(torch.nn.Module):
@@ -56,6 +52,7 @@ class Model(torch.nn.Module):
 
 def main():
     preemption = Preemption()
+    stop_on_stdin_close()
     env = os.environ
     try:
         label = env["MLOPS_LABEL"]
@@ -104,14 +101,17 @@ def main():
         state = saved["state"]
         emit({"type": "progress", "step": state["step"], "resumed": True})
 
-    def checkpoint(reason):
-        path = os.path.join(ckpt_dir, f"step-{state['step']:08d}.pt")
+    def save(path):
         tmp = f"{path}.tmp-{os.getpid()}"
         torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "state": state}, tmp)
         os.replace(tmp, path)
+
+    def checkpoint(reason):
+        path = os.path.join(ckpt_dir, f"step-{state['step']:08d}.pt")
+        save(path)
         emit({"type": "checkpoint", "step": state["step"], "path": path, "reason": reason})
 
-    split = lambda t: [t[:, i : i + 1].to(device) for i in range(t.shape[1])]  # noqa: E731
+    split = lambda t, to=device: [t[:, i : i + 1].to(to) for i in range(t.shape[1])]  # noqa: E731
     loss_fn = torch.nn.CrossEntropyLoss()
     rows = len(y)
     while state["epoch"] < epochs:
@@ -137,15 +137,29 @@ def main():
             valid_loss = float(loss_fn(torch.log(proba + 1e-12), v_y.to(device)))
         emit({"type": "progress", "step": state["step"], "epoch": state["epoch"], "validLoss": valid_loss, "fraction": state["epoch"] / epochs})
 
+    # The final state, from which a later run may continue with a larger epoch budget (successive halving).
+    # Named final.*, which a retry looking for the newest interval checkpoint skips.
+    final_checkpoint = os.path.join(ckpt_dir, "final.pt")
+    save(final_checkpoint)
+    # Evaluated here rather than taken from the last epoch: a run resumed at its epoch budget trains no epoch.
     model = model.cpu().eval()
     with torch.no_grad():
-        labels, proba = model(split(v_num), v_hot)
+        labels, proba = model(split(v_num, "cpu"), v_hot)
+        valid_loss = float(loss_fn(torch.log(proba + 1e-12), v_y))
     metrics = {"validLoss": valid_loss, "accuracy": float((labels == v_y).float().mean())}
     model_path, metrics_path = os.path.join(out_dir, "model.onnx"), os.path.join(out_dir, "metrics.json")
     export_onnx(model, numeric, categorical, categories, model_path)
     with open(metrics_path, "w") as f:
         json.dump(metrics, f)
-    emit({"type": "done", "step": state["step"], "modelPath": model_path, "metricsPath": metrics_path})
+    emit(
+        {
+            "type": "done",
+            "step": state["step"],
+            "modelPath": model_path,
+            "metricsPath": metrics_path,
+            "checkpoint": final_checkpoint,
+        }
+    )
     return 0
 
 
