@@ -4,6 +4,7 @@ import { checkDataset } from './dataset';
 import { evaluateModel } from './evaluation';
 import { describeGpuHost } from './gpu';
 import { archiveModelVersion, getChampion, registerModelVersion, setModelAlias } from './registry';
+import { probeGateway, readRolloutStats, setModelRoutes } from './rollout';
 import { trainModel } from './training';
 
 export {
@@ -13,9 +14,12 @@ export {
   describeGpuHost,
   evaluateModel,
   getChampion,
+  probeGateway,
   profileDataset,
+  readRolloutStats,
   registerModelVersion,
   setModelAlias,
+  setModelRoutes,
   trainModel,
   validateDataset,
 };
@@ -24,5 +28,13 @@ export {
 export const dataActivities = { checkDataset, validateDataset, profileDataset, computeDrift, evaluateModel };
 /** Activities served by the `gpu` worker. */
 export const gpuActivities = { describeGpuHost, trainModel };
-/** Activities served by the `control` worker: the registry (rollout steps arrive with their issue). */
-export const controlActivities = { registerModelVersion, setModelAlias, getChampion, archiveModelVersion };
+/** Activities served by the `control` worker: the registry and the rollout's steps. */
+export const controlActivities = {
+  registerModelVersion,
+  setModelAlias,
+  getChampion,
+  archiveModelVersion,
+  setModelRoutes,
+  readRolloutStats,
+  probeGateway,
+};

@@ -51,3 +51,39 @@ export function trainingOptions(heartbeatTimeoutSeconds = 30): ActivityOptions {
     },
   };
 }
+
+/**
+ * Light registry and routing activities on the `control` queue: each is a few milliseconds of SQLite
+ * work, so 30 s bounds a stuck call; busy-database and network blips are retried with backoff, but
+ * unknown models and forbidden changes are permanent.
+ */
+export const controlLight: ActivityOptions = {
+  taskQueue: TaskQueue.control,
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [
+      ErrorType.InvalidInput,
+      ErrorType.NotFound,
+      ErrorType.InvalidName,
+      ErrorType.RegistryConflict,
+      ErrorType.ModelInvalid,
+      ErrorType.PathOutsideStore,
+      ErrorType.ArtifactCorrupt,
+    ],
+  },
+};
+
+/**
+ * Reading the gateways' figures and probing them: a replica that is restarting answers within seconds,
+ * so a few quick retries; after that the rollout counts the window as having no traffic (it never
+ * promotes on missing data) rather than stalling.
+ */
+export const rolloutStatsOptions: ActivityOptions = {
+  taskQueue: TaskQueue.control,
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
+};

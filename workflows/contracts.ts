@@ -352,3 +352,4 @@ export function lifecycleWorkflowId(model: string): string {
   return `lifecycle:${model}`;
 }
 export * from './model-contracts';
+export * from './rollout-contracts';

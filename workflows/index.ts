@@ -2,3 +2,4 @@
 export { datasetCheckWorkflow } from './dataset-check';
 export { trainingWorkflow } from './training';
 export { tuningWorkflow } from './tuning';
+export { canaryRolloutWorkflow } from './rollout';

@@ -7,6 +7,8 @@ import { describeError, ExitCode } from './errors';
 import { registerModelCommands } from './model';
 import { registerModelsCommands } from './models';
 import { registerReportCommands } from './report';
+import { registerServeCommand } from './serve';
+import { registerRolloutCommands } from './rollout';
 import { registerStackCommands } from './stack';
 import { registerTrainCommand } from './train';
 import { registerTrainerCommand } from './trainer';
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerModelsCommands(program);
   registerReportCommands(program);
+  registerServeCommand(program);
+  registerRolloutCommands(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;

@@ -20,12 +20,15 @@ export type {
   LineageRecord,
   ModelRegistry,
   ModelSummary,
+  ModelRoutes,
   ModelVersion,
   RegisterVersionInput,
   RegistryEvent,
   RegistryEventType,
   RollbackInput,
+  RoutesChange,
   SetAliasInput,
+  SetRoutesInput,
   VersionStatus,
 } from './types';
 

@@ -7,7 +7,7 @@ import { ErrorType } from '../../workflows/contracts';
 import { DomainError } from '../errors';
 
 /** Schema version this build writes and reads (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** How long a connection waits for another process's write lock before failing, in milliseconds. */
 export const BUSY_TIMEOUT_MS = 15000;
@@ -60,6 +60,28 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the registry event log is append-only'); END;
 `;
 
+/** Version 2: serving routes per model, the desired state that gateway replicas reconcile to. */
+const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS routes (
+  model TEXT PRIMARY KEY REFERENCES models (name),
+  stable INTEGER NOT NULL,
+  canary INTEGER,
+  canary_weight REAL NOT NULL CHECK (canary_weight >= 0 AND canary_weight <= 1),
+  generation INTEGER NOT NULL CHECK (generation >= 1),
+  updated_at TEXT NOT NULL,
+  FOREIGN KEY (model, stable) REFERENCES versions (model, version),
+  FOREIGN KEY (model, canary) REFERENCES versions (model, version),
+  CHECK (canary IS NULL OR canary <> stable),
+  CHECK (canary IS NOT NULL OR canary_weight = 0)
+) STRICT;
+`;
+
+/** Migrations by the version they produce; each runs once, in order, inside the migrating transaction. */
+const MIGRATIONS: readonly [number, string][] = [
+  [1, SCHEMA_V1],
+  [2, SCHEMA_V2],
+];
+
 /**
  * Opens a registry database: WAL (readers never block the writer), a busy timeout so concurrent processes
  * queue for the write lock instead of failing, foreign keys on, and the schema created or checked.
@@ -79,7 +101,7 @@ export function openRegistryDatabase(file: string): Database.Database {
   }
 }
 
-/** Creates the schema in an empty database; refuses a database written by a newer schema. */
+/** Creates or upgrades the schema step by step; refuses a database written by a newer schema. */
 function migrate(db: Database.Database, file: string): void {
   const check = (): boolean => {
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -94,7 +116,8 @@ function migrate(db: Database.Database, file: string): void {
   if (check()) return;
   db.transaction(() => {
     if (check()) return;
-    db.exec(SCHEMA_V1);
+    const from = db.pragma('user_version', { simple: true }) as number;
+    for (const [version, sql] of MIGRATIONS) if (version > from) db.exec(sql);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

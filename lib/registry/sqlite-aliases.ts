@@ -4,6 +4,7 @@
  */
 import { ErrorType } from '../../workflows/contracts';
 import { DomainError } from '../errors';
+import { routedVersionsIn } from './sqlite-routes';
 import type { RegistryTables } from './sqlite-tables';
 import { Alias } from './types';
 import type { AliasChange, ArchiveResult, ChampionChange, RollbackInput, SetAliasInput } from './types';
@@ -124,6 +125,12 @@ export function archiveIn(
     throw new DomainError(
       ErrorType.RegistryConflict,
       `version ${version} of '${model}' is the champion: promote another version or roll back before archiving it`,
+    );
+  }
+  if (routedVersionsIn(tables, model).includes(version)) {
+    throw new DomainError(
+      ErrorType.RegistryConflict,
+      `version ${version} of '${model}' is routed by the serving gateways: set routes without it before archiving it`,
     );
   }
   const removedAliases = tables.aliasesByVersion(model).get(version) ?? [];

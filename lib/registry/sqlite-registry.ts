@@ -9,6 +9,7 @@ import { DomainError } from '../errors';
 import { checkAlias, checkName, checkRegisterInput, checkText, checkVersion } from './names';
 import { openRegistryDatabase } from './schema';
 import { archiveIn, promoteIn, refuseManagedAlias, removeAliasIn, rollbackIn, setAliasIn } from './sqlite-aliases';
+import { checkRoutesInput, getRoutesIn, listRoutesIn, setRoutesIn } from './sqlite-routes';
 import { RegistryTables, toModelVersion } from './sqlite-tables';
 import { lineageIn, registerIn, withAliases } from './sqlite-versions';
 import type { VersionRow } from './sqlite-tables';
@@ -19,12 +20,15 @@ import type {
   EventQuery,
   LineageRecord,
   ModelRegistry,
+  ModelRoutes,
   ModelSummary,
   ModelVersion,
   RegisterVersionInput,
   RegistryEvent,
   RollbackInput,
+  RoutesChange,
   SetAliasInput,
+  SetRoutesInput,
 } from './types';
 
 /** Options of `SqliteModelRegistry`. */
@@ -119,6 +123,20 @@ export class SqliteModelRegistry implements ModelRegistry {
   async lineage(model: string, ref: string): Promise<LineageRecord> {
     checkName('model name', model);
     return this.read(() => lineageIn(this.tables, this.tables.resolveRef(model, String(ref))));
+  }
+
+  async getRoutes(model: string): Promise<ModelRoutes | null> {
+    checkName('model name', model);
+    return this.read(() => getRoutesIn(this.tables, model));
+  }
+
+  async setRoutes(input: SetRoutesInput): Promise<RoutesChange> {
+    checkRoutesInput(input);
+    return this.write((at) => setRoutesIn(this.tables, input, at));
+  }
+
+  async listRoutes(): Promise<ModelRoutes[]> {
+    return listRoutesIn(this.tables);
   }
 
   async events(query: EventQuery = {}): Promise<RegistryEvent[]> {

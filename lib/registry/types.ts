@@ -140,7 +140,14 @@ export interface LineageRecord {
 
 /** Types of registry events. */
 export type RegistryEventType =
-  'model-created' | 'version-registered' | 'alias-set' | 'alias-removed' | 'promoted' | 'rolled-back' | 'archived';
+  | 'model-created'
+  | 'version-registered'
+  | 'alias-set'
+  | 'alias-removed'
+  | 'promoted'
+  | 'rolled-back'
+  | 'archived'
+  | 'routes-set';
 
 /** One entry of the append-only event log. */
 export interface RegistryEvent {
@@ -165,6 +172,40 @@ export interface EventQuery {
   limit?: number;
 }
 
+/**
+ * A model's serving routes: the desired state every gateway replica reconciles to. `stable` takes the traffic the
+ * canary does not; `canaryWeight` (0..1) is the canary's share.
+ */
+export interface ModelRoutes {
+  model: string;
+  stable: number;
+  /** Null when no canary is routed. */
+  canary: number | null;
+  canaryWeight: number;
+  /** Increments on every change, from 1; the same routes written again leave it as it is. */
+  generation: number;
+  /** ISO 8601 time of the last change. */
+  updatedAt: string;
+}
+
+/** Input of `setRoutes`. */
+export interface SetRoutesInput {
+  model: string;
+  stable: number;
+  canary?: number | null;
+  /** The canary's share of traffic, 0..1; must be 0 without a canary. */
+  canaryWeight: number;
+  reason?: string;
+  /** Compare-and-set: the generation the routes must have now (0: must be unset), else RegistryConflict. */
+  expectedGeneration?: number;
+}
+
+/** Result of `setRoutes`. */
+export interface RoutesChange extends ModelRoutes {
+  /** False when the call found the routes already as requested. */
+  changed: boolean;
+}
+
 /** A model registry. Every mutation is atomic; lookups that find nothing throw NotFound. */
 export interface ModelRegistry {
   /** Registers a new version (1, 2, 3… per model), creating the model on first use; idempotent per key. */
@@ -187,6 +228,12 @@ export interface ModelRegistry {
   archive(input: { model: string; version: number; reason?: string }): Promise<ArchiveResult>;
   /** A version's lineage and the chain of its parent versions. */
   lineage(model: string, ref: string): Promise<LineageRecord>;
+  /** A model's serving routes, or null when none are set (gateways then serve the champion). */
+  getRoutes(model: string): Promise<ModelRoutes | null>;
+  /** Sets a model's serving routes to active versions; idempotent, appends a `routes-set` event on change. */
+  setRoutes(input: SetRoutesInput): Promise<RoutesChange>;
+  /** The routes of every model that has them, by model name. */
+  listRoutes(): Promise<ModelRoutes[]>;
   /** Reads the event log, oldest first. */
   events(query?: EventQuery): Promise<RegistryEvent[]>;
   /** Releases the store's resources. */

@@ -18,7 +18,7 @@ export interface CanaryPolicy {
   maxWaitSeconds: number;
   /** Significance of the one-sided error-rate test per step. */
   alpha: number;
-  /** Rollback when canary p99 exceeds stable p99 by this factor… */
+  /** Rollback when canary p99 (or p50) exceeds stable's by this factor… */
   maxLatencyRatio: number;
   /** …and by at least this many milliseconds (sub-millisecond jitter is not a regression). */
   minLatencyDeltaMs: number;
@@ -116,13 +116,19 @@ export function judgeCanary(input: {
       `error rate ${(pc * 100).toFixed(2)}% vs stable ${(ps * 100).toFixed(2)}% (p = ${pValue.toExponential(2)})`,
     );
   }
-  const latencyRatio =
-    stable.latencyMs.p99 > 0 ? canary.latencyMs.p99 / stable.latencyMs.p99 : Number.POSITIVE_INFINITY;
-  const slower = canary.latencyMs.p99 - stable.latencyMs.p99 > policy.minLatencyDeltaMs;
-  if (latencyRatio > policy.maxLatencyRatio && slower) {
-    reasons.push(
-      `p99 latency ${canary.latencyMs.p99.toFixed(2)} ms is ${latencyRatio.toFixed(1)}x stable's ${stable.latencyMs.p99.toFixed(2)} ms`,
-    );
+  // The tail is what users feel, but on a small host a slow canary also queues stable requests behind it
+  // and lifts their tail too; the median then still tells them apart.
+  const ratio = (q: 'p50' | 'p99') =>
+    stable.latencyMs[q] > 0 ? canary.latencyMs[q] / stable.latencyMs[q] : Number.POSITIVE_INFINITY;
+  const latencyRatio = ratio('p99');
+  for (const q of ['p99', 'p50'] as const) {
+    const slower = canary.latencyMs[q] - stable.latencyMs[q] > policy.minLatencyDeltaMs;
+    if (ratio(q) > policy.maxLatencyRatio && slower) {
+      reasons.push(
+        `${q} latency ${canary.latencyMs[q].toFixed(2)} ms is ${ratio(q).toFixed(1)}x stable's ${stable.latencyMs[q].toFixed(2)} ms`,
+      );
+      break;
+    }
   }
   let predictionShift: CanaryVerdict['predictionShift'];
   const counts = predictionCounts(stable.predictions, canary.predictions);

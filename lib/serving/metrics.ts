@@ -1,0 +1,113 @@
+/**
+ * Prometheus metrics of one gateway (its own prom-client registry, so replicas in one process stay apart):
+ * per model version requests, errors, latency and prediction distribution, plus the routes each model serves.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { VALUE_EDGES } from './buckets';
+import type { ServedModel } from './reconciler';
+
+/** Latency histogram bounds in seconds. */
+const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What one answered inference request adds to the metrics. */
+export interface RequestObservation {
+  model: string;
+  version: number;
+  endpoint: 'v2_infer' | 'v1_predict';
+  status: number;
+  seconds: number;
+  classes?: string[];
+  values?: ArrayLike<number>;
+}
+
+/** The gateway's metrics and the registry `/metrics` renders. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'version' | 'endpoint'>;
+  private readonly errors: Counter<'model' | 'version' | 'status'>;
+  private readonly latency: Histogram<'model' | 'version'>;
+  private readonly classes: Counter<'model' | 'version' | 'class'>;
+  private readonly values: Histogram<'model' | 'version'>;
+  private readonly weight: Gauge<'model' | 'version' | 'role'>;
+  private readonly generation: Gauge<'model'>;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'mlops_gateway_' });
+    this.requests = new Counter({
+      name: 'mlops_gateway_requests_total',
+      help: 'Inference requests answered, per model version and endpoint',
+      labelNames: ['model', 'version', 'endpoint'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'mlops_gateway_request_errors_total',
+      help: 'Inference requests answered with an error status, per model version and status',
+      labelNames: ['model', 'version', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'mlops_gateway_request_duration_seconds',
+      help: 'Time from request to response, per model version',
+      labelNames: ['model', 'version'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.classes = new Counter({
+      name: 'mlops_gateway_predictions_total',
+      help: 'Predicted classes of classifiers, per model version and class',
+      labelNames: ['model', 'version', 'class'],
+      registers,
+    });
+    this.values = new Histogram({
+      name: 'mlops_gateway_prediction_value',
+      help: 'Predicted values of regressors over fixed buckets, per model version',
+      labelNames: ['model', 'version'],
+      buckets: [...VALUE_EDGES],
+      registers,
+    });
+    this.weight = new Gauge({
+      name: 'mlops_gateway_route_weight',
+      help: 'Share of traffic each routed version takes (role stable or canary)',
+      labelNames: ['model', 'version', 'role'],
+      registers,
+    });
+    this.generation = new Gauge({
+      name: 'mlops_gateway_routes_generation',
+      help: 'Registry routes generation each model is served at (0: champion without routes)',
+      labelNames: ['model'],
+      registers,
+    });
+  }
+
+  /** Records one answered request. */
+  observe(o: RequestObservation): void {
+    const labels = { model: o.model, version: String(o.version) };
+    this.requests.inc({ ...labels, endpoint: o.endpoint });
+    if (o.status >= 400) this.errors.inc({ ...labels, status: String(o.status) });
+    this.latency.observe(labels, o.seconds);
+    if (o.classes) {
+      const counts = new Map<string, number>();
+      for (const c of o.classes) counts.set(c, (counts.get(c) ?? 0) + 1);
+      for (const [c, n] of counts) this.classes.inc({ ...labels, class: c }, n);
+    }
+    if (o.values) for (let i = 0; i < o.values.length; i++) this.values.observe(labels, o.values[i]);
+  }
+
+  /** Sets the route gauges to what the replica serves now. */
+  setRoutes(table: ReadonlyMap<string, ServedModel>): void {
+    this.weight.reset();
+    this.generation.reset();
+    for (const [model, { route }] of table) {
+      this.generation.set({ model }, route.generation);
+      const canaryShare = route.canary === null ? 0 : route.canaryWeight;
+      this.weight.set({ model, version: String(route.stable), role: 'stable' }, 1 - canaryShare);
+      if (route.canary !== null) this.weight.set({ model, version: String(route.canary), role: 'canary' }, canaryShare);
+    }
+  }
+
+  /** The metrics in Prometheus text format and its content type. */
+  async render(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Gateway settings from the environment, parsed once at start-up: body limit, prediction-log window, reconcile
+ * interval, admin token and replica name. Options passed to `startGateway` override them.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../config';
+
+/** Default largest request body: 4 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Default prediction-log window: 60 s. */
+export const DEFAULT_LOG_WINDOW_MS = 60_000;
+/** Longest prediction-log window; readers rely on it to skip old segments without opening them. */
+export const MAX_LOG_WINDOW_MS = 3_600_000;
+/** Default interval between two polls of the registry's routes. */
+export const DEFAULT_RECONCILE_MS = 500;
+
+/** What a gateway reads from its environment. */
+export interface GatewaySettings {
+  maxBodyBytes: number;
+  logWindowMs: number;
+  reconcileMs: number;
+  /** Admin bearer token from MLOPS_GATEWAY_TOKEN; unset means the token file under MLOPS_HOME. */
+  token?: string;
+  /** Name of this replica in stats and log segment names. */
+  replica: string;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2 };
+
+/** Parses a size in bytes: `4194304`, `512KiB`, `4MiB` (K and M are binary units too). */
+export function parseByteSize(raw: string, name: string): number {
+  const match = /^(\d+)\s*(k|kib|m|mib)?$/i.exec(raw.trim());
+  const bytes = match ? Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new ConfigError(`${name} must be a size in bytes such as 4194304 or 4MiB, got '${raw}'`);
+  }
+  return bytes;
+}
+
+function parseInteger(raw: string | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+/** A replica name unique to this process start: host, pid and a random suffix. */
+export function defaultReplicaName(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9-]/g, '-')
+      .slice(0, 40) || 'host';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Parses the gateway's environment variables; ConfigError for a malformed one. */
+export function gatewaySettings(env: NodeJS.ProcessEnv = process.env): GatewaySettings {
+  const maxBody = env.MLOPS_GATEWAY_MAX_BODY?.trim();
+  const replica = env.MLOPS_GATEWAY_REPLICA?.trim() || defaultReplicaName();
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(replica)) {
+    throw new ConfigError(`MLOPS_GATEWAY_REPLICA must be letters, digits and '-' (at most 64), got '${replica}'`);
+  }
+  const token = env.MLOPS_GATEWAY_TOKEN?.trim() || undefined;
+  if (token !== undefined && /\s/.test(token)) throw new ConfigError('MLOPS_GATEWAY_TOKEN must not contain spaces');
+  const windowS = parseInteger(env.MLOPS_GATEWAY_LOG_WINDOW_S, 60, 1, 3600, 'MLOPS_GATEWAY_LOG_WINDOW_S');
+  return {
+    maxBodyBytes: maxBody ? parseByteSize(maxBody, 'MLOPS_GATEWAY_MAX_BODY') : DEFAULT_MAX_BODY_BYTES,
+    logWindowMs: windowS * 1000,
+    reconcileMs: parseInteger(
+      env.MLOPS_GATEWAY_RECONCILE_MS,
+      DEFAULT_RECONCILE_MS,
+      50,
+      600_000,
+      'MLOPS_GATEWAY_RECONCILE_MS',
+    ),
+    token,
+    replica,
+  };
+}

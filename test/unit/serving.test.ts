@@ -1,0 +1,214 @@
+/** Pure parts of the serving gateway: routing buckets, histogram buckets, windowed stats, token, settings, segments. */
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import pino from 'pino';
+import { ConfigError } from '../../lib/config';
+import {
+  bucketOf,
+  latencyBucket,
+  latencyBound,
+  latencyQuantile,
+  LATENCY_BUCKETS,
+  VALUE_EDGES,
+} from '../../lib/serving/buckets';
+import { readFeedback } from '../../lib/serving/log-reader';
+import { PredictionLog } from '../../lib/serving/prediction-log';
+import { chooseVersion, routingBucket } from '../../lib/serving/routing';
+import type { RouteState } from '../../lib/serving/routing';
+import { windowName, windowStartOf } from '../../lib/serving/segments';
+import { gatewaySettings, parseByteSize } from '../../lib/serving/settings';
+import { bearerMatches, resolveGatewayToken } from '../../lib/serving/token';
+import { STATS_RETENTION_S, WindowStats } from '../../lib/serving/window-stats';
+
+const route = (canaryWeight: number): RouteState => ({
+  model: 'churn',
+  stable: 1,
+  canary: 2,
+  canaryWeight,
+  generation: 1,
+  source: 'routes',
+});
+
+describe('routing', () => {
+  it('hashes keys to stable buckets in [0, 1), spread evenly', () => {
+    expect(routingBucket('churn', 'alice')).toBe(routingBucket('churn', 'alice'));
+    expect(routingBucket('churn', 'alice')).not.toBe(routingBucket('other', 'alice'));
+    const buckets = Array.from({ length: 10000 }, (_, i) => routingBucket('churn', `key-${i}`));
+    expect(buckets.every((b) => b >= 0 && b < 1)).toBe(true);
+    const low = buckets.filter((b) => b < 0.3).length / buckets.length;
+    expect(Math.abs(low - 0.3)).toBeLessThan(0.02);
+  });
+
+  it('keeps a key on the canary as the weight grows, and on stable at weight 0', () => {
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (key, w1, w2) => {
+          const [lo, hi] = w1 <= w2 ? [w1, w2] : [w2, w1];
+          if (key !== '' && chooseVersion(route(lo), key) === 2) expect(chooseVersion(route(hi), key)).toBe(2);
+          expect(chooseVersion(route(0), key)).toBe(1);
+        },
+      ),
+    );
+    expect(chooseVersion(route(1), 'any')).toBe(2);
+    expect(chooseVersion(route(0.5), undefined, () => 0.49)).toBe(2);
+    expect(chooseVersion(route(0.5), undefined, () => 0.5)).toBe(1);
+    expect(chooseVersion({ ...route(0.5), canary: null })).toBe(1);
+  });
+});
+
+describe('buckets', () => {
+  it('places values between fixed edges', () => {
+    expect(VALUE_EDGES).toContain(0);
+    expect([...VALUE_EDGES].sort((a, b) => a - b)).toEqual(VALUE_EDGES);
+    expect(bucketOf(VALUE_EDGES, -1e9)).toBe(0);
+    expect(bucketOf(VALUE_EDGES, 1e9)).toBe(VALUE_EDGES.length);
+    fc.assert(
+      fc.property(fc.double({ min: -1e7, max: 1e7, noNaN: true }), (v) => {
+        const i = bucketOf(VALUE_EDGES, v);
+        if (i > 0) expect(v).toBeGreaterThanOrEqual(VALUE_EDGES[i - 1]);
+        if (i < VALUE_EDGES.length) expect(v).toBeLessThan(VALUE_EDGES[i]);
+      }),
+    );
+  });
+
+  it('reads latency quantiles within one bucket (10%)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.02, max: 100000, noNaN: true }), (ms) => {
+        const bound = latencyBound(latencyBucket(ms));
+        expect(bound).toBeGreaterThanOrEqual(ms * 0.999999);
+        expect(bound).toBeLessThan(ms * 1.1 + 1e-9);
+      }),
+    );
+    const counts = new Uint32Array(LATENCY_BUCKETS);
+    for (let i = 1; i <= 100; i++) counts[latencyBucket(i)]++;
+    expect(latencyQuantile(counts, 0.5)).toBeGreaterThanOrEqual(50);
+    expect(latencyQuantile(counts, 0.5)).toBeLessThan(55);
+    expect(latencyQuantile(counts, 0.99)).toBeGreaterThanOrEqual(99);
+    expect(latencyQuantile(new Uint32Array(LATENCY_BUCKETS), 0.5)).toBe(0);
+  });
+});
+
+describe('WindowStats', () => {
+  it('sums per-second buckets over the asked window and forgets what is older than the retention', () => {
+    let now = 1_700_000_000_000;
+    const stats = new WindowStats('r1', () => now);
+    stats.record('churn', 1, { latencyMs: 2, error: false, classes: ['yes', 'no', 'yes'] });
+    now += 5000;
+    stats.record('churn', 1, { latencyMs: 4, error: true });
+    stats.record('churn', 2, { latencyMs: 8, error: false, classes: ['no'] });
+    stats.record('house', 1, { latencyMs: 1, error: false, values: [0.5, 3, 3] });
+    const all = stats.read('churn');
+    expect(all.versions['1']).toMatchObject({
+      requests: 2,
+      errors: 1,
+      predictions: { kind: 'classes', counts: { no: 1, yes: 2 } },
+    });
+    expect(all.versions['2'].requests).toBe(1);
+    expect(stats.read('churn', now - 1000).versions['1']).toMatchObject({ requests: 1, errors: 1, predictions: null });
+    const house = stats.read('house').versions['1'].predictions;
+    expect(house).toEqual({ kind: 'histogram', edges: VALUE_EDGES, counts: expect.any(Array) });
+    if (house?.kind === 'histogram') expect(house.counts[bucketOf(VALUE_EDGES, 3)]).toBe(2);
+    now += STATS_RETENTION_S * 1000;
+    expect(stats.read('churn').versions).toEqual({});
+    expect(stats.read('unknown')).toMatchObject({ model: 'unknown', replica: 'r1', versions: {} });
+  });
+});
+
+describe('token', () => {
+  let home: string;
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'token-'));
+  });
+  afterEach(() => rm(home, { recursive: true, force: true }));
+
+  it('generates a token file with mode 0600 once and reuses it', async () => {
+    const first = await resolveGatewayToken(home);
+    expect(first.file).toBe(join(home, 'gateway.token'));
+    expect(first.token).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(first.file!)).mode & 0o777).toBe(0o600);
+    expect((await resolveGatewayToken(home)).token).toBe(first.token);
+    expect((await readFile(first.file!, 'utf8')).trim()).toBe(first.token);
+    expect(await resolveGatewayToken(home, 'from-env')).toEqual({ token: 'from-env' });
+  });
+
+  it('tightens a token file that others can read', async () => {
+    await writeFile(join(home, 'gateway.token'), 'abc\n', { mode: 0o644 });
+    expect((await resolveGatewayToken(home)).token).toBe('abc');
+    expect((await stat(join(home, 'gateway.token'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('matches only the exact bearer token', () => {
+    expect(bearerMatches('Bearer secret', 'secret')).toBe(true);
+    expect(bearerMatches('bearer secret', 'secret')).toBe(true);
+    expect(bearerMatches('Bearer secret2', 'secret')).toBe(false);
+    expect(bearerMatches('Bearer ', 'secret')).toBe(false);
+    expect(bearerMatches('Basic secret', 'secret')).toBe(false);
+    expect(bearerMatches(undefined, 'secret')).toBe(false);
+  });
+});
+
+describe('settings', () => {
+  it('parses sizes and the gateway environment, failing fast on bad values', () => {
+    expect(parseByteSize('4194304', 'X')).toBe(4194304);
+    expect(parseByteSize('4MiB', 'X')).toBe(4194304);
+    expect(parseByteSize('512k', 'X')).toBe(524288);
+    expect(() => parseByteSize('4GB', 'X')).toThrow(ConfigError);
+    const defaults = gatewaySettings({});
+    expect(defaults).toMatchObject({ maxBodyBytes: 4194304, logWindowMs: 60000, reconcileMs: 500 });
+    expect(defaults.token).toBeUndefined();
+    expect(defaults.replica).toMatch(/^[A-Za-z0-9-]+$/);
+    const set = gatewaySettings({
+      MLOPS_GATEWAY_MAX_BODY: '1KiB',
+      MLOPS_GATEWAY_LOG_WINDOW_S: '5',
+      MLOPS_GATEWAY_TOKEN: 't',
+      MLOPS_GATEWAY_REPLICA: 'a-1',
+    });
+    expect(set).toEqual({ maxBodyBytes: 1024, logWindowMs: 5000, reconcileMs: 500, token: 't', replica: 'a-1' });
+    expect(() => gatewaySettings({ MLOPS_GATEWAY_LOG_WINDOW_S: '7200' })).toThrow(/MLOPS_GATEWAY_LOG_WINDOW_S/);
+    expect(() => gatewaySettings({ MLOPS_GATEWAY_REPLICA: 'a/b' })).toThrow(/MLOPS_GATEWAY_REPLICA/);
+  });
+});
+
+describe('log segments', () => {
+  it('names windows in ISO 8601 basic format and parses them back', () => {
+    const start = Date.UTC(2025, 0, 2, 3, 4, 0);
+    expect(windowName(start)).toBe('20250102T030400Z');
+    expect(windowStartOf(`${windowName(start)}.replica-1.3.arrow`)).toBe(start);
+    expect(windowStartOf('.20250102T030400Z.r.1.arrow.tmp')).toBeNaN();
+  });
+
+  it('writes one segment per closed window and filters rows by time when read', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'segments-'));
+    try {
+      let now = Date.UTC(2025, 0, 1, 0, 0, 30);
+      const log = new PredictionLog(home, {
+        windowMs: 60000,
+        replica: 'r',
+        logger: pino({ level: 'silent' }),
+        now: () => now,
+      });
+      log.appendFeedback('churn', [{ requestId: 'a', row: 0, label: 'yes' }]);
+      now += 60000;
+      log.appendFeedback('churn', [{ requestId: 'b', row: 2, label: 4.5 }]);
+      await log.flush();
+      const firstOnly = await readFeedback({ home, model: 'churn' });
+      expect(firstOnly.toArray().map((r) => r.toJSON())).toEqual([
+        { request_id: 'a', row: 0, timestamp: Date.UTC(2025, 0, 1, 0, 0, 30), label: 'yes', value: null },
+      ]);
+      await log.close();
+      const since = await readFeedback({ home, model: 'churn', since: new Date(now) });
+      expect(since.toArray().map((r) => r.toJSON())).toEqual([
+        { request_id: 'b', row: 2, timestamp: now, label: '4.5', value: 4.5 },
+      ]);
+      expect((await readFeedback({ home, model: 'churn', since: '2025-01-01T00:00:00Z' })).numRows).toBe(2);
+      expect((await readFeedback({ home, model: 'other' })).numRows).toBe(0);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
