@@ -6,6 +6,8 @@ import { loadConfig } from '../../lib/config';
 import type { MlopsConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
 import { ensureBinaries } from '../../lib/temporal/binaries';
+import { startGateway } from '../../lib/serving';
+import type { Gateway } from '../../lib/serving';
 import { provisionTemporal } from '../../lib/temporal/provision';
 import type { TemporalStack } from '../../lib/temporal/provision';
 import { TaskQueue } from '../../workflows/contracts';
@@ -18,10 +20,16 @@ import { printTable, progress } from './output';
 /** The sample dataset `mlops demo` checks. */
 export const DEMO_DATASET = resolve(__dirname, '..', '..', 'examples', 'data', 'churn-sample.csv');
 
-function printAddresses(stack: TemporalStack, config: MlopsConfig): void {
+function printAddresses(stack: TemporalStack, config: MlopsConfig, gateway?: Gateway): void {
   const rows: [string, string][] = [
     ['Temporal gRPC', stack.address],
     ['Temporal Web UI', stack.uiUrl ?? '(not started: the server is external or the UI is off)'],
+    [
+      'gateway',
+      gateway
+        ? `${gateway.url} (serves every model's champion; admin token in ${gateway.tokenFile ?? 'MLOPS_GATEWAY_TOKEN'})`
+        : '(off)',
+    ],
     ['server', stack.mode === 'external' ? `external at ${stack.address}` : `${stack.mode}, SQLite ${stack.dbFile}`],
     ['namespace', stack.namespace],
     ['state folder', config.home],
@@ -32,6 +40,7 @@ function printAddresses(stack: TemporalStack, config: MlopsConfig): void {
 /** Starts server (or reuses one), UI and all three workers; runs `afterReady` once they poll. */
 async function runStack(options: {
   ui: boolean;
+  gateway: boolean;
   afterReady?: (config: MlopsConfig, stack: TemporalStack) => Promise<void>;
 }): Promise<void> {
   const config = loadConfig();
@@ -39,21 +48,26 @@ async function runStack(options: {
   const stack = await provisionTemporal({ config, withUi: options.ui, onProgress: progress });
   const stackConfig = { ...config, temporalAddress: stack.address };
   let workers: Worker[] = [];
+  let gateway: Gateway | undefined;
   try {
     installRuntime(logger);
     const connection = await connectWorker(stackConfig);
     for (const queue of [TaskQueue.control, TaskQueue.data, TaskQueue.gpu]) {
       workers.push(await createQueueWorker({ queue, connection, config: stackConfig, logger }));
     }
+    if (options.gateway) {
+      gateway = await startGateway({ home: config.home, port: config.gatewayPort, host: '127.0.0.1', logger });
+    }
   } catch (err) {
     await stack.stop();
     workers = [];
     throw err;
   }
-  printAddresses(stack, config);
-  progress('workers polling: control, data, gpu');
+  printAddresses(stack, config, gateway);
+  progress(`workers polling: control, data, gpu${gateway ? `; gateway on ${gateway.url}` : ''}`);
   progress('mlops is ready. Press Ctrl-C to stop.');
   const running = runUntilSignal(workers, logger, async () => {
+    if (gateway) await gateway.close();
     progress('workers stopped; stopping the Temporal server');
     await stack.stop();
     progress('stopped');
@@ -73,7 +87,8 @@ export function registerStackCommands(program: Command): void {
     .command('up')
     .description('start the Temporal server (embedded by default), the Web UI and all workers; Ctrl-C stops them')
     .option('--no-ui', 'do not start the Web UI')
-    .action(async (opts: { ui: boolean }) => runStack({ ui: opts.ui }));
+    .option('--no-gateway', 'do not start the serving gateway')
+    .action(async (opts: { ui: boolean; gateway: boolean }) => runStack({ ui: opts.ui, gateway: opts.gateway }));
 
   program
     .command('demo')
@@ -81,6 +96,7 @@ export function registerStackCommands(program: Command): void {
     .action(async () =>
       runStack({
         ui: true,
+        gateway: true,
         afterReady: async (config, stack) => {
           const client = await createClient(config);
           try {

@@ -99,12 +99,16 @@ describe('mlops up on the embedded default', () => {
       TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
       MLOPS_UI_PORT: String(uiPort),
       MLOPS_TEMPORAL_HTTP_PORT: String(port + 10),
+      MLOPS_GATEWAY_PORT: String(await freePort()),
     };
     const up = mlops(['up'], env);
     try {
       await up.waitFor(/mlops is ready/, 120000, 'stderr');
       expect(up.stdout()).toContain(`Temporal gRPC    127.0.0.1:${port}`);
       expect(up.stdout()).toContain(`Temporal Web UI  http://127.0.0.1:${uiPort}`);
+      const gateway = `http://127.0.0.1:${env.MLOPS_GATEWAY_PORT}`;
+      expect(up.stdout()).toContain(`gateway          ${gateway}`);
+      expect((await fetch(`${gateway}/v2/health/ready`)).status).toBe(200);
 
       const check = await run(['data', 'check', SAMPLE, '--model', 'churn', '--json'], env);
       expect(check.code).toBe(0);
@@ -162,6 +166,40 @@ describe('mlops up on the embedded default', () => {
         env,
       );
       expect(badTrainer.code).toBe(2);
+
+      // Deploy a first version through the CLI: the stack's gateway serves it; a rollout without traffic aborts.
+      const fixtures = join(__dirname, '..', 'fixtures', 'evaluation');
+      for (const fixture of ['binary', 'binary-nozipmap']) {
+        const registered = await run(
+          ['models', 'register', 'churn', '--model', join(fixtures, fixture, 'model.onnx'), '--json'],
+          env,
+        );
+        expect(registered.code).toBe(0);
+      }
+      expect((await run(['deploy', 'churn@1'], env)).code).toBe(0);
+      expect((await run(['deploy', 'churn@2'], env)).stderr).toMatch(
+        /^mlops: churn already has champion 1: use mlops rollout start/,
+      );
+      const instance = { age: 40, income: 52000, tenure: 12, plan: 'pro' };
+      let answeredBy: string | null = null;
+      for (let i = 0; i < 50 && answeredBy !== '1'; i++) {
+        const reply = await fetch(`${gateway}/v1/models/churn:predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ instances: [instance] }),
+        });
+        answeredBy = reply.headers.get('x-model-version');
+        if (answeredBy !== '1') await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(answeredBy).toBe('1');
+      const idle = await run(
+        ['rollout', 'start', 'churn@2', '--steps', '50,100', '--bake', '1s', '--max-wait', '1s', '--wait', '--json'],
+        env,
+      );
+      expect(idle.code).toBe(1);
+      expect(JSON.parse(idle.stdout)).toEqual(expect.objectContaining({ outcome: 'aborted', stable: 1 }));
+      const status = JSON.parse((await run(['rollout', 'status', 'churn', '--json'], env)).stdout);
+      expect(status.state).toBe('aborted');
 
       // The Web UI serves its page and lists the completed workflow with its MlStage attribute.
       const page = await fetch(`http://127.0.0.1:${uiPort}/`);
