@@ -1,6 +1,4 @@
 /** Data-plane activities on the `data` queue: validation, profiling and drift over lib/data. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadContract } from '../lib/data/contract';
@@ -17,6 +15,7 @@ import type {
   ValidateDatasetResult,
 } from '../workflows/contracts';
 import { withDomainFailures } from './failures';
+import { writeJsonOutput } from './output-files';
 
 /** A progress callback that heartbeats at most once a second with the bytes read. */
 function heartbeater(): (bytesRead: number, totalBytes: number) => void {
@@ -38,12 +37,6 @@ function rethrowCancellation(err: unknown): never {
   throw signal.aborted ? (signal.reason ?? err) : err;
 }
 
-async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, JSON.stringify(value));
-  await rename(temporary, path);
-}
 
 /**
  * Validates a dataset against its contract and profiles it in the same pass. A violation fails
@@ -58,13 +51,13 @@ export async function validateDataset(input: ValidateDatasetInput): Promise<Vali
       onProgress: heartbeater(),
     }).catch(rethrowCancellation);
     const report = scan.validation!;
-    if (input.profileOut) await writeJson(input.profileOut, scan.profile);
+    const profilePath = input.profileOut ? await writeJsonOutput(input.profileOut, scan.profile) : undefined;
     const result: ValidateDatasetResult = {
       valid: report.valid,
       rows: report.rows,
       sha256: scan.dataset.sha256,
       failures: report.failures,
-      profilePath: input.profileOut,
+      profilePath,
     };
     if (!report.valid) {
       const checks = report.failures.map((f) => `${f.column ?? 'rows'}:${f.check}`).join(', ');
@@ -88,9 +81,9 @@ export async function profileDataset(input: ProfileDatasetInput): Promise<Profil
       signal: Context.current().cancellationSignal,
       onProgress: heartbeater(),
     }).catch(rethrowCancellation);
-    await writeJson(input.out, scan.profile);
+    const profilePath = await writeJsonOutput(input.out, scan.profile);
     return {
-      profilePath: input.out,
+      profilePath,
       sha256: scan.dataset.sha256,
       rows: scan.dataset.rows,
       columns: scan.dataset.columns,
@@ -108,7 +101,7 @@ export async function computeDrift(input: ComputeDriftInput): Promise<ComputeDri
       signal: Context.current().cancellationSignal,
       onProgress: heartbeater(),
     }).catch(rethrowCancellation);
-    if (input.reportOut) await writeJson(input.reportOut, report);
+    const reportPath = input.reportOut ? await writeJsonOutput(input.reportOut, report) : undefined;
     const columns: ComputeDriftResult['columns'] = {};
     for (const [name, c] of Object.entries(report.columns)) {
       columns[name] = {
@@ -125,7 +118,7 @@ export async function computeDrift(input: ComputeDriftInput): Promise<ComputeDri
       columns,
       referenceSha256: report.reference.sha256,
       currentSha256: report.current.sha256,
-      reportPath: input.reportOut,
+      reportPath,
     };
   });
 }

@@ -1,19 +1,12 @@
 /** The `evaluateModel` activity on the `data` queue: scores an ONNX model on a dataset, optionally gated. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { evaluateModel as evaluate } from '../lib/model/evaluate';
 import { decideGates } from '../workflows/policy/gates';
 import type { EvaluateModelInput, EvaluateModelResult } from '../workflows/contracts';
 import { withDomainFailures } from './failures';
+import { writeJsonOutput } from './output-files';
 import { resolveModelReference } from './registry';
 
-async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, JSON.stringify(value, null, 2));
-  await rename(temporary, path);
-}
 
 /**
  * Evaluates a model file or registry version on a dataset; heartbeats the rows scored. A malformed model,
@@ -39,7 +32,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         }
       },
     });
-    if (input.reportOut) await writeJson(input.reportOut, report);
+    const reportPath = input.reportOut ? await writeJsonOutput(input.reportOut, report, 2) : undefined;
     const result: EvaluateModelResult = {
       task: report.task,
       rows: report.rows,
@@ -49,7 +42,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
       robustness: report.robustness.unchanged,
       modelSha256: report.model.sha256,
       datasetSha256: report.dataset.sha256,
-      reportPath: input.reportOut,
+      reportPath,
       seconds: (Date.now() - started) / 1000,
     };
     if (input.gates) {

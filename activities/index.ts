@@ -3,6 +3,7 @@ import { computeDrift, profileDataset, validateDataset } from './data';
 import { checkDataset } from './dataset';
 import { evaluateModel } from './evaluation';
 import { describeGpuHost } from './gpu';
+import { checkModelDrift } from './monitoring';
 import { archiveModelVersion, getChampion, registerModelVersion, setModelAlias } from './registry';
 import { probeGateway, readRolloutStats, setModelRoutes } from './rollout';
 import { trainModel } from './training';
@@ -10,6 +11,7 @@ import { trainModel } from './training';
 export {
   archiveModelVersion,
   checkDataset,
+  checkModelDrift,
   computeDrift,
   describeGpuHost,
   evaluateModel,
@@ -25,7 +27,14 @@ export {
 };
 
 /** Activities served by the `data` worker. */
-export const dataActivities = { checkDataset, validateDataset, profileDataset, computeDrift, evaluateModel };
+export const dataActivities = {
+  checkDataset,
+  validateDataset,
+  profileDataset,
+  computeDrift,
+  evaluateModel,
+  checkModelDrift,
+};
 /** Activities served by the `gpu` worker. */
 export const gpuActivities = { describeGpuHost, trainModel };
 /** Activities served by the `control` worker: the registry and the rollout's steps. */

@@ -87,3 +87,23 @@ export const rolloutStatsOptions: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
 };
+
+/**
+ * Model evaluation on the `data` queue: it streams a dataset through onnxruntime and heartbeats every
+ * second, so a dead worker shows within 30 s; a large holdout may take up to an hour. Bad models, inputs
+ * that do not match and missing labels are permanent.
+ */
+export const evaluation: ActivityOptions = {
+  ...dataScan,
+  retry: {
+    ...dataScan.retry,
+    nonRetryableErrorTypes: [
+      ...dataNonRetryable,
+      ErrorType.ModelInvalid,
+      ErrorType.ModelInputMismatch,
+      ErrorType.LabelNotFound,
+      ErrorType.NotFound,
+      ErrorType.ArtifactCorrupt,
+    ],
+  },
+};

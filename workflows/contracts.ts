@@ -353,3 +353,5 @@ export function lifecycleWorkflowId(model: string): string {
 }
 export * from './model-contracts';
 export * from './rollout-contracts';
+export * from './lifecycle-contracts';
+export * from './monitoring-contracts';

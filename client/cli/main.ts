@@ -6,6 +6,7 @@ import { registerDataCommands } from './data';
 import { describeError, ExitCode } from './errors';
 import { registerModelCommands } from './model';
 import { registerModelsCommands } from './models';
+import { registerPipelineCommands } from './pipeline';
 import { registerReportCommands } from './report';
 import { registerServeCommand } from './serve';
 import { registerRolloutCommands } from './rollout';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerModelsCommands(program);
   registerReportCommands(program);
+  registerPipelineCommands(program);
   registerServeCommand(program);
   registerRolloutCommands(program);
   for (const command of program.commands) command.exitOverride();

@@ -38,7 +38,7 @@ export interface DriftReport {
 }
 
 /** A reference side: sorted numeric values with decile bins, or category counts. */
-type Reference =
+export type Reference =
   | { kind: 'numeric'; sorted: Float64Array; edges: Float64Array; proportions: Float64Array }
   | { kind: 'categorical'; counts: Map<string, number>; other: number };
 
@@ -71,7 +71,8 @@ function referenceFromColumn(column: CollectedColumn): Reference {
   return { kind: 'numeric', sorted, edges, proportions: binCounts({ values: sorted, edges }) };
 }
 
-function referenceFromProfile(column: ColumnProfile): Reference {
+/** The reference side of one profiled column. */
+export function referenceFromProfile(column: ColumnProfile): Reference {
   if (column.kind === 'categorical') {
     return {
       kind: 'categorical',
@@ -87,7 +88,8 @@ function referenceFromProfile(column: ColumnProfile): Reference {
   };
 }
 
-function numericDrift(
+/** Drift of a numeric column's current values (NaN-free) against its reference. */
+export function numericDrift(
   ref: Extract<Reference, { kind: 'numeric' }>,
   values: Float64Array,
   policy: DriftPolicy,
@@ -116,7 +118,8 @@ function numericDrift(
   };
 }
 
-function categoricalDrift(
+/** Drift of a categorical column's current counts against its reference. */
+export function categoricalDrift(
   ref: Extract<Reference, { kind: 'categorical' }>,
   current: Map<string, number>,
   policy: DriftPolicy,
