@@ -1,8 +1,15 @@
 /** Timing helpers and progress output (stderr, so stdout stays one JSON object). */
 
+let benchName = 'data';
+
+/** Names the bench in the progress lines (default `data`). */
+export function setProgressName(name: string): void {
+  benchName = name;
+}
+
 /** Writes a progress line to stderr. */
 export function progress(message: string): void {
-  process.stderr.write(`[bench:data] ${message}\n`);
+  process.stderr.write(`[bench:${benchName}] ${message}\n`);
 }
 
 /** Median of the numbers. */

@@ -1,7 +1,8 @@
 /** The benchmark's JSON shape (docs: /DESIGN.md "Benchmarks") and its human-readable table. */
 
 /** A peer measured in the same run, or why it could not be. */
-export type Baseline = { name: string; value: number; method?: string } | { name: string; value: null; reason: string };
+export type Baseline =
+  { name: string; value: number; method?: string; ratio?: number } | { name: string; value: null; reason: string };
 
 /** One measured quantity. */
 export interface BenchResult {
@@ -10,12 +11,18 @@ export interface BenchResult {
   value: number;
   higherIsBetter: boolean;
   baselines: Baseline[];
+  /** The figure of each round, where the bench measures in rounds (the value is the best). */
+  rounds?: number[];
+  /** The issue's goal for this result, when it has one: at least `ratio` × the named baseline. */
+  target?: { baseline: string; ratio: number; met: boolean | null };
 }
 
 /** The whole output. */
 export interface BenchReport {
-  bench: 'data';
+  bench: string;
   machine: Record<string, string | number | null>;
+  /** What was run (sizes, threads, formats), where the bench records it. */
+  workload?: Record<string, unknown>;
   results: BenchResult[];
 }
 
@@ -42,8 +49,14 @@ export function formatTable(report: BenchReport): string {
     `machine: ${Object.entries(report.machine)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
-    '',
   ];
+  if (report.workload) {
+    const entries = Object.entries(report.workload).map(
+      ([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+    );
+    lines.push(`workload: ${entries.join(', ')}`);
+  }
+  lines.push('');
   for (const result of report.results) {
     const better = result.higherIsBetter ? 'higher is better' : 'lower is better';
     lines.push(`${result.name}: ${format(result.value)} ${result.unit} (${better})`);
@@ -51,6 +64,10 @@ export function formatTable(report: BenchReport): string {
       const ratio = advantage(result, base);
       const value = base.value === null ? `n/a (${base.reason})` : `${format(base.value)} ${result.unit}`;
       lines.push(`  vs ${base.name.padEnd(18)} ${value}${ratio === null ? '' : `  → ours ${ratio.toFixed(2)}×`}`);
+    }
+    if (result.target) {
+      const { baseline: name, ratio, met } = result.target;
+      lines.push(`  target ≥ ${ratio}× ${name}: ${met === null ? 'not measured' : met ? 'met' : 'missed'}`);
     }
   }
   return lines.join('\n');

@@ -28,7 +28,7 @@ export async function startLifecycle(
   options: { taskQueue?: string; queues?: LifecycleInput['queues']; once?: boolean } = {},
 ): Promise<WorkflowHandle<typeof mlLifecycleWorkflow>> {
   return client.workflow.start<typeof mlLifecycleWorkflow>('mlLifecycleWorkflow', {
-    taskQueue: options.taskQueue ?? TaskQueue.control,
+    taskQueue: options.taskQueue ?? options.queues?.control ?? TaskQueue.control,
     workflowId: lifecycleWorkflowId(spec.model),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     args: [{ spec, queues: options.queues, once: options.once }],

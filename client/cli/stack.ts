@@ -14,6 +14,7 @@ import { TaskQueue } from '../../workflows/contracts';
 import { connectWorker, createQueueWorker, installRuntime, runUntilSignal } from '../../workers/bootstrap';
 import { createClient } from '../connection';
 import { runDatasetCheck } from '../dataset';
+import { runLifecycleDemo } from '../demo';
 import { printDatasetCheck } from './data';
 import { printTable, progress } from './output';
 
@@ -41,7 +42,9 @@ function printAddresses(stack: TemporalStack, config: MlopsConfig, gateway?: Gat
 async function runStack(options: {
   ui: boolean;
   gateway: boolean;
-  afterReady?: (config: MlopsConfig, stack: TemporalStack) => Promise<void>;
+  /** Prediction-log window of the gateway in ms (the demo uses a short one so drift shows quickly). */
+  gatewayLogWindowMs?: number;
+  afterReady?: (config: MlopsConfig, stack: TemporalStack, gateway?: Gateway) => Promise<void>;
 }): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'mlops-up', { human: true });
@@ -56,7 +59,13 @@ async function runStack(options: {
       workers.push(await createQueueWorker({ queue, connection, config: stackConfig, logger }));
     }
     if (options.gateway) {
-      gateway = await startGateway({ home: config.home, port: config.gatewayPort, host: '127.0.0.1', logger });
+      gateway = await startGateway({
+        home: config.home,
+        port: config.gatewayPort,
+        host: '127.0.0.1',
+        logger,
+        logWindowMs: options.gatewayLogWindowMs,
+      });
     }
   } catch (err) {
     await stack.stop();
@@ -74,7 +83,7 @@ async function runStack(options: {
   });
   if (options.afterReady) {
     // The demo's work runs beside the workers; a failure is reported but leaves the stack up to inspect.
-    options.afterReady(stackConfig, stack).catch((err: unknown) => {
+    options.afterReady(stackConfig, stack, gateway).catch((err: unknown) => {
       progress(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
@@ -92,22 +101,45 @@ export function registerStackCommands(program: Command): void {
 
   program
     .command('demo')
-    .description('`mlops up`, then check the sample dataset so the Web UI shows a completed workflow')
-    .action(async () =>
+    .description('`mlops up`, then the whole lifecycle: train, evaluate, register, deploy, drift, retrain, canary')
+    .option('--model <name>', 'model name for the demo', 'churn')
+    .action(async (opts: { model: string }) =>
       runStack({
         ui: true,
         gateway: true,
-        afterReady: async (config, stack) => {
+        gatewayLogWindowMs: 5000,
+        afterReady: async (config, stack, gateway) => {
           const client = await createClient(config);
           try {
             progress(`checking ${DEMO_DATASET}`);
-            const result = await runDatasetCheck({ client, dataset: DEMO_DATASET, model: 'churn' });
-            printDatasetCheck(result);
+            printDatasetCheck(await runDatasetCheck({ client, dataset: DEMO_DATASET, model: opts.model }));
             if (stack.uiUrl) {
-              const query = encodeURIComponent('MlStage="experimentation"');
-              progress(`see it in the Web UI: ${stack.uiUrl}/namespaces/${config.namespace}/workflows?query=${query}`);
+              const query = encodeURIComponent(`MlModel="${opts.model}"`);
+              progress(
+                `watch the lifecycle in the Web UI: ${stack.uiUrl}/namespaces/${config.namespace}/workflows?query=${query}`,
+              );
             }
-            progress('Ctrl-C stops the stack');
+            if (!gateway) throw new Error('the demo needs the gateway');
+            const result = await runLifecycleDemo({
+              client,
+              home: config.home,
+              gatewayUrl: gateway.url,
+              model: opts.model,
+              onProgress: progress,
+            });
+            printTable([
+              ['model', result.model],
+              ['first version', result.firstVersion ?? '-'],
+              [
+                'retraining',
+                `${result.final.lastOutcome?.outcome ?? '-'} (version ${result.final.lastOutcome?.version ?? '-'})`,
+              ],
+              ['champion now', result.final.champion ?? '-'],
+              ['drifted columns', result.final.lastDrift?.drifted.join(', ') ?? '-'],
+              ['requests served', result.requests],
+              ['demo took', `${result.seconds.toFixed(0)} s`],
+            ]);
+            progress(`the lifecycle keeps monitoring; mlops pipeline status ${opts.model}. Ctrl-C stops the stack`);
           } finally {
             await client.connection.close();
           }

@@ -154,3 +154,67 @@ export function buildFeeds(
   }
   return feeds;
 }
+
+/**
+ * Feeds for the runs over one dataset batch at a time, built into buffers reused from run to run. A float32 input
+ * converts only its run's rows from the column's float64 values (no float32 copy of the whole column), and a
+ * matrix input is laid out in one buffer of `batchSize` rows; other inputs are converted once per batch, as
+ * `batchColumns` does. The tensors of one `feeds` call are valid until the next call.
+ */
+export class FeedBuilder {
+  private readonly wide = new Map<string, Float64Array>();
+  private columns = new Map<string, ColumnData>();
+  private readonly buffers = new Map<string, Float32Array | Float64Array>();
+
+  constructor(
+    private readonly bindings: InputBinding[],
+    private readonly batchSize: number,
+  ) {}
+
+  /** Takes the columns of the next dataset batch. */
+  setBatch(batch: RecordBatch): void {
+    this.wide.clear();
+    const rest = this.bindings.filter((b) => b.kind === 'column' && b.type !== 'float32');
+    this.columns = batchColumns(rest, batch);
+    for (const b of this.bindings) {
+      const names = b.kind === 'column' ? (b.type === 'float32' ? [b.column] : []) : b.columns;
+      for (const name of names) if (!this.wide.has(name)) this.wide.set(name, numericValues(vectorOf(batch, name)));
+    }
+  }
+
+  /** Feeds for rows [from, to) of the current batch (at most `batchSize` rows). */
+  feeds(from: number, to: number): Record<string, ort.Tensor> {
+    const rows = to - from;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const b of this.bindings) {
+      if (b.kind === 'column' && b.type !== 'float32') {
+        const values = this.columns.get(b.column) as ColumnData;
+        const slice = Array.isArray(values) ? values.slice(from, to) : values.subarray(from, to);
+        feeds[b.input] = new ort.Tensor(tensorType(b.type), slice, b.rank === 1 ? [rows] : [rows, 1]);
+      } else if (b.kind === 'column') {
+        const out = this.buffer(b.input, 'float32', Math.max(rows, this.batchSize)).subarray(0, rows);
+        out.set((this.wide.get(b.column) as Float64Array).subarray(from, to));
+        feeds[b.input] = new ort.Tensor('float32', out, b.rank === 1 ? [rows] : [rows, 1]);
+      } else {
+        const width = b.columns.length;
+        const type = b.type === 'float64' ? 'float64' : 'float32';
+        const matrix = this.buffer(b.input, type, Math.max(rows, this.batchSize) * width).subarray(0, rows * width);
+        for (let c = 0; c < width; c++) {
+          const col = this.wide.get(b.columns[c]) as Float64Array;
+          for (let r = 0; r < rows; r++) matrix[r * width + c] = col[from + r];
+        }
+        feeds[b.input] = new ort.Tensor(type, matrix, [rows, width]);
+      }
+    }
+    return feeds;
+  }
+
+  private buffer(input: string, type: 'float32' | 'float64', length: number): Float32Array | Float64Array {
+    let buffer = this.buffers.get(input);
+    if (!buffer || buffer.length < length) {
+      buffer = type === 'float64' ? new Float64Array(length) : new Float32Array(length);
+      this.buffers.set(input, buffer);
+    }
+    return buffer;
+  }
+}

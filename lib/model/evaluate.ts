@@ -9,13 +9,13 @@ import { ErrorType } from '../../workflows/contracts';
 import { categoricalValues, numericValues } from '../data/columns';
 import { openDataset } from '../data/read';
 import { DomainError } from '../errors';
-import { batchColumns, buildFeeds, planBinding } from './binding';
+import { batchColumns, FeedBuilder, planBinding } from './binding';
 import type { InputBinding } from './binding';
 import { Float64Builder, Int32Builder } from './growable';
 import { loadModel } from './load';
 import type { ModelValueInfo } from './load';
 import { classificationMetrics, regressionMetrics } from './metrics';
-import { floatMatrix, labelStrings, planOutputs } from './outputs';
+import { LabelCoder, NumberCodes, planOutputs, tensorWidth } from './outputs';
 import type { EvaluationTask, OutputPlan } from './outputs';
 import { percentile, robustness, singleRowLatencies } from './probes';
 import type { RobustnessReport } from './probes';
@@ -55,14 +55,11 @@ export interface EvaluationReport {
   robustness: RobustnessReport;
 }
 
-/** A label column as strings (null → undefined), whatever its Arrow type. */
-function labelValues(vector: Vector): (string | undefined)[] {
-  if (DataType.isUtf8(vector.type) || DataType.isDictionary(vector.type) || DataType.isBool(vector.type)) {
-    const { codes, dictionary } = categoricalValues(vector);
-    return Array.from(codes, (c) => (c < 0 ? undefined : dictionary[c]));
-  }
-  return Array.from(numericValues(vector), (v) => (Number.isNaN(v) ? undefined : String(v)));
-}
+/** Row codes of a dataset batch's label column: a class code, or `undefined` for a null label. */
+type TruthCodes = (row: number) => number | undefined;
+
+/** Marks a dictionary entry whose class code is not looked up yet. */
+const UNSEEN = -2;
 
 class Scorer {
   readonly truth = new Int32Builder();
@@ -71,6 +68,11 @@ class Scorer {
   readonly truthValues = new Float64Builder();
   readonly values = new Float64Builder();
   private readonly classIndex: Map<string, number>;
+  private readonly predictedCodes: LabelCoder;
+  /** Class code of every numeric label value met so far (the code of `String(value)`). */
+  private readonly numericTruth = new NumberCodes();
+  private truthCodes: TruthCodes = () => undefined;
+  private truthNumbers: Float64Array = new Float64Array(0);
   skipped = 0;
 
   constructor(
@@ -78,27 +80,66 @@ class Scorer {
     private readonly label: string,
   ) {
     this.classIndex = new Map(plan.classes.map((c, i) => [c, i]));
+    this.predictedCodes = new LabelCoder(this.classIndex);
   }
 
-  add(labelVector: Vector, results: ort.InferenceSession.OnnxValueMapType, from: number, to: number): void {
-    if (this.plan.task === 'regression') return this.addRegression(labelVector, results, from, to);
-    const truth = labelValues(labelVector);
-    const probs = this.plan.probabilities ? floatMatrix(results[this.plan.probabilities] as ort.Tensor) : undefined;
-    const labels = this.plan.label ? labelStrings(results[this.plan.label] as ort.Tensor) : undefined;
-    const k = this.plan.classes.length;
-    if (probs && probs.width !== k) {
-      throw new DomainError(ErrorType.ModelInputMismatch, `model gives ${probs.width} probabilities for ${k} classes`);
+  /** Reads a dataset batch's label column once; the runs over its rows then score from it. */
+  setLabels(vector: Vector): void {
+    if (this.plan.task === 'regression') {
+      this.truthNumbers = numericValues(vector);
+      return;
     }
-    for (let r = 0; r < to - from; r++) {
-      const value = truth[from + r];
-      if (value === undefined) {
+    if (DataType.isUtf8(vector.type) || DataType.isDictionary(vector.type) || DataType.isBool(vector.type)) {
+      const { codes, dictionary } = categoricalValues(vector);
+      // Codes are looked up as rows meet them, in row order, so a label-only model learns classes in that order.
+      const classOf = new Int32Array(dictionary.length).fill(UNSEEN);
+      this.truthCodes = (row) => {
+        const c = codes[row];
+        if (c < 0) return undefined;
+        if (classOf[c] === UNSEEN) classOf[c] = this.codeOf(dictionary[c]);
+        return classOf[c];
+      };
+      return;
+    }
+    const values = numericValues(vector);
+    this.truthCodes = (row) => {
+      const v = values[row];
+      if (Number.isNaN(v)) return undefined;
+      let code = this.numericTruth.get(v);
+      if (code === undefined) {
+        code = this.codeOf(String(v));
+        this.numericTruth.set(v, code);
+      }
+      return code;
+    };
+  }
+
+  add(results: ort.InferenceSession.OnnxValueMapType, from: number, to: number): void {
+    if (this.plan.task === 'regression') return this.addRegression(results, from, to);
+    const probs = this.plan.probabilities ? (results[this.plan.probabilities] as ort.Tensor) : undefined;
+    const probValues = probs?.data as Float32Array | Float64Array | undefined;
+    const labels = this.plan.label ? this.predictedCodes.over(results[this.plan.label] as ort.Tensor) : undefined;
+    const k = this.plan.classes.length;
+    if (probs && tensorWidth(probs) !== k) {
+      throw new DomainError(
+        ErrorType.ModelInputMismatch,
+        `model gives ${tensorWidth(probs)} probabilities for ${k} classes`,
+      );
+    }
+    const rows = to - from;
+    this.truth.reserve(rows);
+    this.predicted.reserve(rows);
+    if (probValues) this.probabilities.reserve(rows * k);
+    for (let r = 0; r < rows; r++) {
+      const code = this.truthCodes(from + r);
+      if (code === undefined) {
         this.skipped++;
         continue;
       }
-      this.truth.push(this.codeOf(value));
-      if (labels) this.predicted.push(this.classIndex.get(labels[r]) ?? -1);
-      else this.predicted.push(argmax(probs!.values, r * k, k));
-      if (probs) for (let c = 0; c < k; c++) this.probabilities.push(probs.values[r * k + c]);
+      this.truth.push(code);
+      if (labels) this.predicted.push(labels(r));
+      else this.predicted.push(argmax(probValues!, r * k, k));
+      if (probValues) for (let c = 0; c < k; c++) this.probabilities.push(probValues[r * k + c]);
     }
   }
 
@@ -117,9 +158,11 @@ class Scorer {
     return this.plan.classes.length - 1;
   }
 
-  private addRegression(labelVector: Vector, results: ort.InferenceSession.OnnxValueMapType, from: number, to: number) {
-    const truth = numericValues(labelVector);
-    const predicted = floatMatrix(results[this.plan.value as string] as ort.Tensor).values;
+  private addRegression(results: ort.InferenceSession.OnnxValueMapType, from: number, to: number) {
+    const truth = this.truthNumbers;
+    const predicted = (results[this.plan.value as string] as ort.Tensor).data as Float32Array | Float64Array;
+    this.truthValues.reserve(to - from);
+    this.values.reserve(to - from);
     for (let r = 0; r < to - from; r++) {
       if (Number.isNaN(truth[from + r])) {
         this.skipped++;
@@ -148,10 +191,30 @@ class Scorer {
   }
 }
 
-function argmax(values: Float64Array, at: number, k: number): number {
+function argmax(values: Float32Array | Float64Array, at: number, k: number): number {
   let best = 0;
   for (let c = 1; c < k; c++) if (values[at + c] > values[at + best]) best = c;
   return best;
+}
+
+/**
+ * Iterates `source` with its next item already asked for, so that reading the next dataset batch (a Parquet row
+ * group decodes in a worker thread) overlaps the model running on this one. Stopping early still closes `source`.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = source.next();
+      // Awaited on the next turn; if the consumer stops first, its failure must not surface as unhandled.
+      next.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
 }
 
 /** Evaluates a model on a dataset; typed DomainErrors for bad models, bad data and mismatches between them. */
@@ -164,25 +227,29 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const scorer = new Scorer(plan, options.label);
   const batchTimes: number[] = [];
   let bindings: InputBinding[] | undefined;
+  let feeds: FeedBuilder | undefined;
   let single: number[] = [];
   let robust: RobustnessReport | undefined;
-  for await (const { batch } of stream.batches) {
+  for await (const { batch } of readAhead(stream.batches)) {
     const columns = batch.schema.fields.map((f) => f.name);
     if (!columns.includes(options.label)) {
       throw new DomainError(ErrorType.LabelNotFound, `dataset ${options.dataset} has no label column ${options.label}`);
     }
     bindings ??= planBinding(model, columns, options.features);
-    const data = batchColumns(bindings, batch);
-    const labelVector = batch.getChild(options.label) as Vector;
+    feeds ??= new FeedBuilder(bindings, batchSize);
+    feeds.setBatch(batch);
+    scorer.setLabels(batch.getChild(options.label) as Vector);
     for (let from = 0; from < batch.numRows; from += batchSize) {
       const to = Math.min(batch.numRows, from + batchSize);
       const start = process.hrtime.bigint();
-      const results = await runModel(model.session, buildFeeds(bindings, data, from, to), fetches);
+      const results = await runModel(model.session, feeds.feeds(from, to), fetches);
       batchTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-      scorer.add(labelVector, results, from, to);
+      scorer.add(results, from, to);
       options.onProgress?.(scorer.rows);
     }
     if (!robust && batch.numRows > 0) {
+      // The probes take the first batch's columns converted whole, once.
+      const data = batchColumns(bindings, batch);
       single = await singleRowLatencies(
         model.session,
         bindings,

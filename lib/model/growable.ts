@@ -10,12 +10,29 @@ abstract class Builder<T extends Float64Array | Int32Array> {
 
   /** Appends one value. */
   push(value: number): void {
-    if (this.length === this.buffer.length) {
-      const next = this.make(this.buffer.length * 2);
-      next.set(this.buffer);
-      this.buffer = next;
-    }
+    if (this.length === this.buffer.length) this.grow(this.length + 1);
     this.buffer[this.length++] = value;
+  }
+
+  /**
+   * Makes room for `count` more values, so that appending a batch whose size is known copies nothing: capacity at
+   * least doubles when it grows, so a run of reservations stays linear.
+   */
+  reserve(count: number): void {
+    if (this.length + count > this.buffer.length) this.grow(this.length + count);
+  }
+
+  /** Appends every value of `values` (converted to the element type, as `push` does). */
+  append(values: ArrayLike<number>): void {
+    this.reserve(values.length);
+    this.buffer.set(values, this.length);
+    this.length += values.length;
+  }
+
+  private grow(needed: number): void {
+    const next = this.make(Math.max(needed, this.buffer.length * 2));
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
   }
 
   /** The values appended so far (a view, not a copy). */

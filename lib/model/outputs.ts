@@ -82,9 +82,78 @@ export function labelStrings(tensor: ort.Tensor): string[] {
   return out;
 }
 
+/** Values per row of an output: its last dimension, 1 for a vector. */
+export function tensorWidth(tensor: ort.Tensor): number {
+  return tensor.dims.length >= 2 ? Number(tensor.dims[tensor.dims.length - 1]) : 1;
+}
+
 /** The float data of an output as float64 (copied) with its row width. */
 export function floatMatrix(tensor: ort.Tensor): { values: Float64Array; width: number } {
   const data = tensor.data as Float32Array | Float64Array;
-  const width = tensor.dims.length >= 2 ? Number(tensor.dims[tensor.dims.length - 1]) : 1;
-  return { values: Float64Array.from(data), width };
+  return { values: new Float64Array(data), width: tensorWidth(tensor) };
+}
+
+/** Small non-negative integers get a table slot instead of a Map entry: class labels are mostly 0, 1, 2, … */
+const SMALL = 1024;
+
+/** Class codes remembered by numeric value (as `String(value)` would find them). */
+export class NumberCodes {
+  private readonly small = new Int32Array(SMALL).fill(-1);
+  private readonly other = new Map<number, number>();
+
+  /** The remembered code, or undefined. */
+  get(value: number): number | undefined {
+    if (value >= 0 && value < SMALL && Math.floor(value) === value) {
+      const code = this.small[value];
+      return code >= 0 ? code : undefined;
+    }
+    return this.other.get(value);
+  }
+
+  /** Remembers a code (>= 0). Keys compare as SameValueZero: -0 and 0 share one, as they share the string "0". */
+  set(value: number, code: number): void {
+    if (value >= 0 && value < SMALL && Math.floor(value) === value) this.small[value] = code;
+    else this.other.set(value, code);
+  }
+}
+
+/**
+ * Class codes of predicted labels, as `classIndex.get(String(value)) ?? -1` gives them, without turning every
+ * numeric value into a string: a number's code is remembered once found. Misses are not remembered, because a
+ * label-only model's classes grow while rows are scored.
+ */
+export class LabelCoder {
+  private readonly numeric = new NumberCodes();
+
+  constructor(private readonly classIndex: ReadonlyMap<string, number>) {}
+
+  /** A function from row to class code over one label tensor (int64, int32 or string). */
+  over(tensor: ort.Tensor): (row: number) => number {
+    const data = tensor.data;
+    if (data instanceof BigInt64Array) {
+      const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+      // Little-endian halves; when the high word is the low word's sign, the value is that int32, exactly.
+      return (row) => {
+        const low = words[2 * row];
+        return words[2 * row + 1] === low >> 31 ? this.ofNumber(low) : this.ofString(String(data[row]));
+      };
+    }
+    if (data instanceof Int32Array || data instanceof Float64Array || data instanceof Float32Array) {
+      return (row) => this.ofNumber(data[row]);
+    }
+    const values = data as ArrayLike<unknown>;
+    return (row) => this.ofString(String(values[row]));
+  }
+
+  private ofNumber(value: number): number {
+    const known = this.numeric.get(value);
+    if (known !== undefined) return known;
+    const code = this.ofString(String(value));
+    if (code >= 0) this.numeric.set(value, code);
+    return code;
+  }
+
+  private ofString(value: string): number {
+    return this.classIndex.get(value) ?? -1;
+  }
 }
