@@ -37,7 +37,6 @@ function rethrowCancellation(err: unknown): never {
   throw signal.aborted ? (signal.reason ?? err) : err;
 }
 
-
 /**
  * Validates a dataset against its contract and profiles it in the same pass. A violation fails
  * non-retryably with type ContractViolation, its details holding the report.

@@ -7,7 +7,6 @@ import { withDomainFailures } from './failures';
 import { writeJsonOutput } from './output-files';
 import { resolveModelReference } from './registry';
 
-
 /**
  * Evaluates a model file or registry version on a dataset; heartbeats the rows scored. A malformed model,
  * inputs that do not match the data, or a missing label fail non-retryably with their ErrorType.
