@@ -86,6 +86,7 @@ async function train(ctx: AttemptContext, run: string): Promise<TrainingResult> 
     valid: spec.datasets.valid,
     label: spec.label,
     seed: spec.trainer.seed,
+    heartbeatTimeoutSeconds: spec.trainer.heartbeatTimeoutSeconds,
     queues: { gpu: queues?.gpu },
   };
   const taskQueue = queues?.control ?? TaskQueue.control;

@@ -26,7 +26,13 @@ export interface PipelineSpec {
   label: string;
   /** Data contract (JSON file) the training data must pass. */
   contract?: string;
-  trainer: { command: string; params?: Record<string, unknown>; seed?: number };
+  trainer: {
+    command: string;
+    params?: Record<string, unknown>;
+    seed?: number;
+    /** How soon a vanished training worker is noticed and the training resumes elsewhere (default 30 s). */
+    heartbeatTimeoutSeconds?: number;
+  };
   /** A hyperparameter search instead of one training (successive halving). */
   search?: {
     space: SearchSpace;

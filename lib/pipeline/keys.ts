@@ -27,7 +27,7 @@ export const SPEC_KEYS = keysOf<PipelineSpec>({
 /** Keys of each object-valued part of a spec, by its path. */
 export const PART_KEYS = {
   datasets: keysOf<Part<'datasets'>>({ train: true, valid: true, holdout: true }),
-  trainer: keysOf<Part<'trainer'>>({ command: true, params: true, seed: true }),
+  trainer: keysOf<Part<'trainer'>>({ command: true, params: true, seed: true, heartbeatTimeoutSeconds: true }),
   search: keysOf<Part<'search'>>({
     space: true,
     trials: true,

@@ -74,8 +74,18 @@ function parseTrainer(problems: Problems, value: unknown): PipelineSpec['trainer
   if (params) jsonProblems(problems, 'trainer.params', params);
   const paramsOk = params !== undefined && problems.list.length === before;
   const seed = numberIn(problems, 'trainer.seed', trainer.seed, { integer: true, min: 0, max: MAX_SEED });
+  const heartbeatTimeoutSeconds = numberIn(
+    problems,
+    'trainer.heartbeatTimeoutSeconds',
+    trainer.heartbeatTimeoutSeconds,
+    {
+      integer: true,
+      min: 1,
+      max: 3600,
+    },
+  );
   if (command === undefined) return undefined;
-  return compact({ command, params: paramsOk ? cloneJson(params) : undefined, seed });
+  return compact({ command, params: paramsOk ? cloneJson(params) : undefined, seed, heartbeatTimeoutSeconds });
 }
 
 function collect(problems: Problems, value: unknown, baseDir: string): PipelineSpec | undefined {
