@@ -197,7 +197,7 @@ describe('canaryRolloutWorkflow', () => {
       gw = await gateway(home, { port });
     });
     await traffic.stop();
-    expect(result.outcome).toBe('promoted');
+    expect([result.outcome, result.reason]).toEqual(['promoted', undefined]);
     expect((await registryState('restart')).champion).toBe(candidate);
     const served = await call(gw.url, '/v1/models/restart:predict', {
       body: { instances: [{ age: 1, income: 2, tenure: 3, plan: 'basic' }] },

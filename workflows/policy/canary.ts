@@ -121,7 +121,9 @@ export function judgeCanary(input: {
   const ratio = (q: 'p50' | 'p99') =>
     stable.latencyMs[q] > 0 ? canary.latencyMs[q] / stable.latencyMs[q] : Number.POSITIVE_INFINITY;
   const latencyRatio = ratio('p99');
-  for (const q of ['p99', 'p50'] as const) {
+  // Below 100 samples a p99 is just the maximum (one cold request decides it), so only p50 is judged.
+  const enoughForTail = canary.requests >= 100 && stable.requests >= 100;
+  for (const q of enoughForTail ? (['p99', 'p50'] as const) : (['p50'] as const)) {
     const slower = canary.latencyMs[q] - stable.latencyMs[q] > policy.minLatencyDeltaMs;
     if (ratio(q) > policy.maxLatencyRatio && slower) {
       reasons.push(
