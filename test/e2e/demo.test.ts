@@ -2,50 +2,28 @@
  * The main job end to end: the lifecycle demo on the real server with real workers and a real gateway —
  * first version deployed, live traffic, drifted data, the monitor's retraining, evaluated and rolled out.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { controlActivities, dataActivities, gpuActivities } from '../../activities';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runLifecycleDemo } from '../../client/demo';
 import type { Gateway } from '../../lib/serving';
-import { WORKFLOWS_PATH } from '../../workers/bootstrap';
 import { driftMonitorWorkflowId, lifecycleWorkflowId } from '../../workflows/contracts';
-import { gateway, newHome, TOKEN, withRegistry } from './gateway-helpers';
-import { testConfig, unique } from '../helpers/temporal';
+import { newHome, withRegistry } from './gateway-helpers';
+import { startLifecycleStack } from '../helpers/lifecycle-stack';
+import type { LifecycleStack } from '../helpers/lifecycle-stack';
 
 jest.setTimeout(400_000);
 
 describe('the lifecycle demo', () => {
   let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let stack: LifecycleStack;
   let home: string;
   let cleanup: () => Promise<void>;
   let gw: Gateway;
-  const queues = { control: unique('control'), data: unique('data'), gpu: unique('gpu') };
-  const saved = { home: process.env.MLOPS_HOME, token: process.env.MLOPS_GATEWAY_TOKEN };
+  let queues: LifecycleStack['queues'];
 
   beforeAll(async () => {
     ({ home, cleanup } = await newHome());
-    process.env.MLOPS_HOME = home;
-    process.env.MLOPS_GATEWAY_TOKEN = TOKEN;
-    gw = await gateway(home, { logWindowMs: 2000 });
-    const config = testConfig();
-    env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: config.temporalAddress,
-      namespace: config.namespace,
-    });
-    const connection = env.nativeConnection;
-    workers = [
-      await Worker.create({
-        connection,
-        taskQueue: queues.control,
-        workflowsPath: WORKFLOWS_PATH,
-        activities: controlActivities,
-      }),
-      await Worker.create({ connection, taskQueue: queues.data, activities: dataActivities }),
-      await Worker.create({ connection, taskQueue: queues.gpu, activities: gpuActivities }),
-    ];
-    running = Promise.all(workers.map((w) => w.run()));
+    stack = await startLifecycleStack(home, { logWindowMs: 2000 });
+    ({ env, gw, queues } = stack);
   });
   afterAll(async () => {
     for (const id of [lifecycleWorkflowId('demo'), driftMonitorWorkflowId('demo')]) {
@@ -54,12 +32,7 @@ describe('the lifecycle demo', () => {
         .terminate('test over')
         .catch(() => undefined);
     }
-    await gw.close();
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env.teardown();
-    process.env.MLOPS_HOME = saved.home;
-    process.env.MLOPS_GATEWAY_TOKEN = saved.token;
+    await stack.stop();
     await cleanup();
   });
 

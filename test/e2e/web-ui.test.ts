@@ -6,18 +6,16 @@
  * left in the test's temporary folder, which is then kept and named in the error.
  */
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { controlActivities, dataActivities, gpuActivities } from '../../activities';
 import { generateTable } from '../../lib/data/generate';
 import { writeTable } from '../../lib/data/write';
 import type { Gateway } from '../../lib/serving';
-import { WORKFLOWS_PATH } from '../../workers/bootstrap';
 import type { mlLifecycleWorkflow } from '../../workflows';
-import { gateway, TOKEN } from './gateway-helpers';
 import { tempDir, testConfig, unique } from '../helpers/temporal';
+import { startLifecycleStack } from '../helpers/lifecycle-stack';
+import type { LifecycleStack } from '../helpers/lifecycle-stack';
 import { findChromium, startWebUi } from '../helpers/web-ui';
 import type { WebUi } from '../helpers/web-ui';
 
@@ -31,22 +29,18 @@ const title = chromiumPath
 
 describeWithChromium(title, () => {
   const model = unique('webui');
-  const queues = { control: unique('control'), data: unique('data'), gpu: unique('gpu') };
-  const saved = { home: process.env.MLOPS_HOME, token: process.env.MLOPS_GATEWAY_TOKEN };
+  let queues: LifecycleStack['queues'];
+  let stack: LifecycleStack | undefined;
   let dir: string;
   let cleanup: () => Promise<void>;
   let keep = false;
   let gw: Gateway;
   let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<unknown>;
   let ui: WebUi;
   let browser: Browser;
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('mlops-web-ui-'));
-    process.env.MLOPS_HOME = dir;
-    process.env.MLOPS_GATEWAY_TOKEN = TOKEN;
     const config = testConfig();
     ui = await startWebUi({
       temporalAddress: config.temporalAddress,
@@ -55,33 +49,13 @@ describeWithChromium(title, () => {
       dir,
     });
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
-    gw = await gateway(dir);
-    env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: config.temporalAddress,
-      namespace: config.namespace,
-    });
-    const connection = env.nativeConnection;
-    workers = [
-      await Worker.create({
-        connection,
-        taskQueue: queues.control,
-        workflowsPath: WORKFLOWS_PATH,
-        activities: controlActivities,
-      }),
-      await Worker.create({ connection, taskQueue: queues.data, activities: dataActivities }),
-      await Worker.create({ connection, taskQueue: queues.gpu, activities: gpuActivities }),
-    ];
-    running = Promise.all(workers.map((w) => w.run()));
+    stack = await startLifecycleStack(dir);
+    ({ env, gw, queues } = stack);
   });
   afterAll(async () => {
     await browser?.close();
     await ui?.stop();
-    await gw?.close();
-    workers?.forEach((w) => w.shutdown());
-    await running;
-    await env?.teardown();
-    process.env.MLOPS_HOME = saved.home;
-    process.env.MLOPS_GATEWAY_TOKEN = saved.token;
+    await stack?.stop();
     if (!keep) await cleanup?.();
   });
 

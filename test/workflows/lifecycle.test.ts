@@ -5,19 +5,18 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { controlActivities, dataActivities, gpuActivities } from '../../activities';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { generateTable } from '../../lib/data/generate';
 import { writeTable } from '../../lib/data/write';
 import type { Gateway } from '../../lib/serving';
-import { WORKFLOWS_PATH } from '../../workers/bootstrap';
 import { createRetrainingSchedule, listRetrainingSchedules } from '../../client/lifecycle';
 import type { mlLifecycleWorkflow, retrainTriggerWorkflow } from '../../workflows';
 import { driftMonitorWorkflowId, lifecycleStatusQuery, retrainSignal } from '../../workflows/contracts';
 import type { LifecycleStatus, PipelineSpec } from '../../workflows/contracts';
-import { gateway, newHome, TOKEN, withRegistry } from '../e2e/gateway-helpers';
-import { testConfig, unique } from '../helpers/temporal';
+import { newHome, withRegistry } from '../e2e/gateway-helpers';
+import { unique } from '../helpers/temporal';
+import { startLifecycleStack } from '../helpers/lifecycle-stack';
+import type { LifecycleStack } from '../helpers/lifecycle-stack';
 
 jest.setTimeout(180_000);
 
@@ -25,24 +24,21 @@ const HISTORIES = join(__dirname, '..', 'replay', 'histories');
 
 describe('mlLifecycleWorkflow', () => {
   let env: TestWorkflowEnvironment;
-  let workers: Worker[];
-  let running: Promise<unknown>;
+  let stack: LifecycleStack;
   let home: string;
   let cleanup: () => Promise<void>;
   let gw: Gateway;
   let spec: Omit<PipelineSpec, 'model'>;
-  const queues = { control: unique('control'), data: unique('data'), gpu: unique('gpu') };
-  const saved = { home: process.env.MLOPS_HOME, token: process.env.MLOPS_GATEWAY_TOKEN };
+  let queues: LifecycleStack['queues'];
 
   beforeAll(async () => {
     ({ home, cleanup } = await newHome());
-    process.env.MLOPS_HOME = home;
-    process.env.MLOPS_GATEWAY_TOKEN = TOKEN;
+    stack = await startLifecycleStack(home);
+    ({ env, gw, queues } = stack);
     const train = join(home, 'train.parquet');
     const valid = join(home, 'valid.parquet');
     await writeTable(generateTable({ rows: 3000, seed: 1 }), train);
     await writeTable(generateTable({ rows: 800, seed: 2 }), valid);
-    gw = await gateway(home);
     spec = {
       datasets: { train, valid },
       label: 'label',
@@ -52,31 +48,9 @@ describe('mlLifecycleWorkflow', () => {
       monitoring: { windowSeconds: 3600 },
       retraining: { cooldownSeconds: 3600, maxPerDay: 4 },
     };
-    const config = testConfig();
-    env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: config.temporalAddress,
-      namespace: config.namespace,
-    });
-    const connection = env.nativeConnection;
-    workers = [
-      await Worker.create({
-        connection,
-        taskQueue: queues.control,
-        workflowsPath: WORKFLOWS_PATH,
-        activities: controlActivities,
-      }),
-      await Worker.create({ connection, taskQueue: queues.data, activities: dataActivities }),
-      await Worker.create({ connection, taskQueue: queues.gpu, activities: gpuActivities }),
-    ];
-    running = Promise.all(workers.map((w) => w.run()));
   });
   afterAll(async () => {
-    await gw.close();
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await env.teardown();
-    process.env.MLOPS_HOME = saved.home;
-    process.env.MLOPS_GATEWAY_TOKEN = saved.token;
+    await stack.stop();
     await cleanup();
   });
 
