@@ -129,6 +129,8 @@ export interface LifecycleInput {
   queues?: { control?: string; data?: string; gpu?: string };
   /** Stop after the first attempt instead of monitoring forever (tests, one-shot runs). */
   once?: boolean;
+  /** History events one run may hold before continuing as new (default 5000; lower it to exercise it). */
+  maxHistoryEvents?: number;
 }
 
 /** What the `status` query returns. */

@@ -99,7 +99,8 @@ export async function mlLifecycleWorkflow(input: LifecycleInput): Promise<Lifecy
       }
     }
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+    const limit = input.maxHistoryEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
+    if (info.continueAsNewSuggested || info.historyLength > limit) {
       upsertMemo({ summary: `continued as new after ${state.attempt} attempts` });
       await continueAsNew<typeof mlLifecycleWorkflow>({ ...input, state });
     }

@@ -61,11 +61,11 @@ describe('mlLifecycleWorkflow', () => {
     await writeFile(join(HISTORIES, `${name}.binpb`), temporal.api.history.v1.History.encode(history).finish());
   }
 
-  function start(model: string, extra: Partial<PipelineSpec> = {}, once = true) {
+  function start(model: string, extra: Partial<PipelineSpec> = {}, once = true, maxHistoryEvents?: number) {
     return env.client.workflow.start<typeof mlLifecycleWorkflow>('mlLifecycleWorkflow', {
       taskQueue: queues.control,
       workflowId: `lifecycle:${model}`,
-      args: [{ spec: { ...spec, ...extra, model }, queues, once }],
+      args: [{ spec: { ...spec, ...extra, model }, queues, once, maxHistoryEvents }],
     });
   }
 
@@ -145,5 +145,29 @@ describe('mlLifecycleWorkflow', () => {
     await record(orphan, 'retrainTriggerWorkflow-no-lifecycle');
     await handle.terminate('test over');
     await env.client.workflow.getHandle(driftMonitorWorkflowId('storm')).terminate('test over');
+  });
+
+  it('continues as new when its history grows, carrying its state', async () => {
+    const handle = await start('long', {}, false, 20);
+    const query = () => handle.query(lifecycleStatusQuery) as Promise<LifecycleStatus>;
+    for (let i = 0; i < 120 && (await query()).stage !== 'monitoring'; i++)
+      await new Promise((r) => setTimeout(r, 500));
+    const firstRun = (await handle.describe()).runId;
+    await handle.signal(retrainSignal, { reason: 'manual' });
+    const latest = env.client.workflow.getHandle('lifecycle:long');
+    let runId = firstRun;
+    for (let i = 0; i < 60 && runId === firstRun; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      runId = (await latest.describe()).runId;
+    }
+    expect(runId).not.toBe(firstRun);
+    // The manual trigger ran a second attempt (its canary had no traffic); then the run continued as new.
+    const carried = (await latest.query(lifecycleStatusQuery)) as LifecycleStatus;
+    expect(carried).toEqual(expect.objectContaining({ attempt: 2, champion: 1, monitorStarted: true }));
+    expect(carried.kpis).toEqual(expect.objectContaining({ attempts: 2, promotions: 1, retrainings: 1 }));
+    expect(carried.retrainStarts).toHaveLength(1);
+    expect(carried.lastOutcome).toEqual(expect.objectContaining({ attempt: 2, outcome: 'aborted', version: 2 }));
+    await latest.terminate('test over');
+    await env.client.workflow.getHandle(driftMonitorWorkflowId('long')).terminate('test over');
   });
 });
