@@ -1,5 +1,5 @@
 /** The `mlops` CLI as a user drives it: usage errors, a missing toolchain, workers, and `mlops up`. */
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isListening, freePort } from '../../lib/temporal/ports';
 import { defaultPorts } from '../../lib/temporal/ports';
@@ -200,6 +200,39 @@ describe('mlops up on the embedded default', () => {
       expect(JSON.parse(idle.stdout)).toEqual(expect.objectContaining({ outcome: 'aborted', stable: 1 }));
       const status = JSON.parse((await run(['rollout', 'status', 'churn', '--json'], env)).stdout);
       expect(status.state).toBe('aborted');
+
+      // A whole lifecycle from a pipeline spec through the CLI, then a retraining schedule for it.
+      const spec = join(dir, 'pipe.yaml');
+      await writeFile(
+        spec,
+        [
+          'model: clipipe',
+          `datasets: { train: ${train}, valid: ${valid} }`,
+          'label: label',
+          'trainer: { command: "builtin:logreg", params: { maxEpochs: 2 } }',
+          'gates: { metrics: { accuracy: { min: 0.5 } } }',
+        ].join('\n'),
+      );
+      const piped = await run(['pipeline', 'run', spec, '--once', '--wait', '--json'], env);
+      expect(piped.code).toBe(0);
+      expect(JSON.parse(piped.stdout)).toEqual(
+        expect.objectContaining({
+          model: 'clipipe',
+          champion: 1,
+          lastOutcome: expect.objectContaining({ outcome: 'promoted' }),
+        }),
+      );
+      const pipeStatus = JSON.parse((await run(['pipeline', 'status', 'clipipe', '--json'], env)).stdout);
+      expect(pipeStatus.kpis.promotions).toBe(1);
+      expect((await run(['schedule', 'create', spec, '--cron', '0 3 * * *'], env)).code).toBe(0);
+      const schedules = JSON.parse((await run(['schedule', 'list', '--json'], env)).stdout);
+      expect(schedules.schedules).toEqual([
+        expect.objectContaining({ model: 'clipipe', cron: '0 3 * * *', paused: false }),
+      ]);
+      expect((await run(['schedule', 'pause', 'clipipe'], env)).code).toBe(0);
+      expect((await run(['schedule', 'delete', 'clipipe'], env)).code).toBe(0);
+      const badSpec = await run(['pipeline', 'run', join(dir, 'missing.yaml')], env);
+      expect([badSpec.code, badSpec.stderr.trim().split('\n').length]).toEqual([2, 1]);
 
       // The Web UI serves its page and lists the completed workflow with its MlStage attribute.
       const page = await fetch(`http://127.0.0.1:${uiPort}/`);
