@@ -33,28 +33,52 @@ export function errorResponse(err: unknown): { status: number; message: string }
   return { status: 500, message: message.split('\n')[0] };
 }
 
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body is larger than the gateway's limit of ${limit} bytes`);
+}
+
 /**
  * Reads a request body up to `limit` bytes; 413 as soon as Content-Length or the bytes read pass it. The rest of an
- * oversized body is drained (up to a bound) so the client can read the 413 instead of a reset connection.
+ * oversized body is drained (up to a bound) so the client can read the 413 instead of a reset connection. Listens
+ * for `data` and `end` rather than iterating the stream: on the hot path that saves the async iterator's promises.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const tooLarge = () => new HttpError(413, `request body is larger than the gateway's limit of ${limit} bytes`);
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     drain(req, limit);
-    throw tooLarge();
+    return Promise.reject(tooLarge(limit));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      drain(req, limit);
-      throw tooLarge();
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) {
+        settled = true;
+        drain(req, limit);
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
+    req.on('close', () => {
+      if (settled) return;
+      settled = true;
+      reject(Object.assign(new Error('request closed before its body ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** Discards the rest of a body; destroys the connection once more than 16 limits' worth has come. */

@@ -94,7 +94,7 @@ export async function serveInference(
     }
     const requestId = bodyId ?? header(req, REQUEST_ID_HEADER) ?? randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    const fetches = [...new Set([...wanted, ...served.predictionOutputs])];
+    const fetches = v2 ? [...new Set([...wanted, ...served.predictionOutputs])] : served.predictionOutputs;
     const results = await served.run(decoded.feeds, fetches);
     predictions = served.plan ? readPredictions(served.plan, results, decoded.rows) : undefined;
     const modelVersion = String(served.version);

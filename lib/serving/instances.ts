@@ -2,7 +2,8 @@
  * The simple row form, `{"instances": [{feature: value, …}]}`: every feature the version binds must be present in
  * every row (by name); values are converted as the evaluator converts dataset columns.
  */
-import type { ColumnData } from '../model/binding';
+import * as ort from 'onnxruntime-node';
+import type { ColumnData, InputBinding } from '../model/binding';
 import { buildFeeds } from '../model/binding';
 import { HttpError, isObject } from './http';
 import type { ServedVersion } from './served-version';
@@ -12,15 +13,22 @@ function bad(message: string): HttpError {
   return new HttpError(400, message);
 }
 
+/** The features a version takes, for error messages. */
+function featureList(version: ServedVersion): string {
+  return version.features.map((f) => f.name).join(', ');
+}
+
 /** Reads one feature of every row: numbers (null → NaN) for numeric features, text for string ones. */
 function featureColumn(
   rows: Record<string, unknown>[],
   name: string,
   numeric: boolean,
-  all: string,
+  version: ServedVersion,
 ): Float64Array | string[] {
-  const missing = rows.findIndex((row) => !(name in row));
-  if (missing >= 0) throw bad(`instance ${missing} has no feature '${name}' (the model takes ${all})`);
+  for (let i = 0; i < rows.length; i++) {
+    if (!(name in rows[i]))
+      throw bad(`instance ${i} has no feature '${name}' (the model takes ${featureList(version)})`);
+  }
   if (!numeric) {
     return rows.map((row, i) => {
       const v = row[name];
@@ -29,25 +37,31 @@ function featureColumn(
       throw bad(`feature '${name}' of instance ${i} must be a string, got ${JSON.stringify(v)}`);
     });
   }
-  return Float64Array.from(rows, (row, i) => {
-    const v = row[name];
-    if (v === null) return NaN;
-    if (typeof v === 'number') return v;
-    if (typeof v === 'boolean') return v ? 1 : 0;
-    throw bad(`feature '${name}' of instance ${i} must be a number or null, got ${JSON.stringify(v)}`);
-  });
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const v = rows[i][name];
+    if (typeof v === 'number') out[i] = v;
+    else if (v === null) out[i] = NaN;
+    else if (typeof v === 'boolean') out[i] = v ? 1 : 0;
+    else throw bad(`feature '${name}' of instance ${i} must be a number or null, got ${JSON.stringify(v)}`);
+  }
+  return out;
 }
 
 /** A numeric column in the element type of the input it feeds (as the evaluator's columnData converts). */
 function asInputType(values: Float64Array, type: string): ColumnData {
-  if (type === 'float32') return Float32Array.from(values);
+  if (type === 'float32') return new Float32Array(values);
   if (type === 'int32') return Int32Array.from(values, (v) => (Number.isNaN(v) ? 0 : v));
   if (type === 'bool') return Uint8Array.from(values, (v) => (v ? 1 : 0));
   if (type === 'int64') return BigInt64Array.from(values, (v) => (Number.isFinite(v) ? BigInt(Math.trunc(v)) : 0n));
   return values;
 }
 
-/** Decodes a `:predict` body into feeds; 400 naming the first missing or ill-typed feature. */
+/**
+ * Decodes a `:predict` body into feeds; 400 naming the first missing or ill-typed feature. An input per feature is
+ * fed the request's own column (rows × 1, no copy beyond the type conversion), as `buildFeeds` would lay it out;
+ * matrix inputs go through `buildFeeds`.
+ */
 export function decodeInstances(version: ServedVersion, body: unknown): DecodedRequest {
   if (!version.bindings) {
     throw bad(
@@ -61,17 +75,24 @@ export function decodeInstances(version: ServedVersion, body: unknown): DecodedR
   const notObject = rows.findIndex((row) => !isObject(row));
   if (notObject >= 0) throw bad(`instance ${notObject} must be an object of {feature: value}`);
   const objects = rows as Record<string, unknown>[];
-  const all = version.features.map((f) => f.name).join(', ');
+  const n = objects.length;
   const features: FeatureColumns = new Map();
-  for (const f of version.features) features.set(f.name, featureColumn(objects, f.name, f.numeric, all));
-  const data = new Map<string, ColumnData>();
+  for (const f of version.features) features.set(f.name, featureColumn(objects, f.name, f.numeric, version));
+  const feeds: Record<string, ort.Tensor> = {};
+  let matrices: Extract<InputBinding, { kind: 'matrix' }>[] | undefined;
   for (const b of version.bindings) {
     if (b.kind === 'matrix') {
-      for (const name of b.columns) data.set(name, features.get(name) as Float64Array);
-    } else {
-      const column = features.get(b.column) as Float64Array | string[];
-      data.set(b.column, Array.isArray(column) ? column : asInputType(column, b.type));
+      (matrices ??= []).push(b);
+      continue;
     }
+    const column = features.get(b.column) as Float64Array | string[];
+    const data = Array.isArray(column) ? column : asInputType(column, b.type);
+    feeds[b.input] = new ort.Tensor(b.type === 'other' ? 'float32' : b.type, data, b.rank === 1 ? [n] : [n, 1]);
   }
-  return { rows: objects.length, feeds: buildFeeds(version.bindings, data, 0, objects.length), features };
+  if (matrices) {
+    const data = new Map<string, ColumnData>();
+    for (const b of matrices) for (const name of b.columns) data.set(name, features.get(name) as Float64Array);
+    Object.assign(feeds, buildFeeds(matrices, data, 0, n));
+  }
+  return { rows: n, feeds, features };
 }

@@ -20,6 +20,39 @@ export interface RequestObservation {
   values?: ArrayLike<number>;
 }
 
+/**
+ * Increments of a counter labelled by model, version and one more label, summed per series on the request path
+ * (a map lookup) and handed to prom-client, which hashes and validates the labels on every call, when the metrics
+ * are read.
+ */
+class PendingCounts<L extends string> {
+  private readonly series = new Map<string, { labels: Record<'model' | 'version' | L, string>; n: number }>();
+
+  constructor(
+    private readonly counter: Counter<'model' | 'version' | L>,
+    private readonly label: L,
+  ) {}
+
+  add(model: string, version: string, value: string, n = 1): void {
+    const key = `${model}\u0000${version}\u0000${value}`;
+    const entry = this.series.get(key);
+    if (entry) entry.n += n;
+    else {
+      const labels = { model, version, [this.label]: value } as Record<'model' | 'version' | L, string>;
+      this.series.set(key, { labels, n });
+    }
+  }
+
+  /** Adds the pending increments to the counter. */
+  flush(): void {
+    for (const entry of this.series.values()) {
+      if (entry.n === 0) continue;
+      this.counter.inc(entry.labels, entry.n);
+      entry.n = 0;
+    }
+  }
+}
+
 /** The gateway's metrics and the registry `/metrics` renders. */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -30,6 +63,9 @@ export class GatewayMetrics {
   private readonly values: Histogram<'model' | 'version'>;
   private readonly weight: Gauge<'model' | 'version' | 'role'>;
   private readonly generation: Gauge<'model'>;
+  private readonly pendingRequests: PendingCounts<'endpoint'>;
+  private readonly pendingErrors: PendingCounts<'status'>;
+  private readonly pendingClasses: PendingCounts<'class'>;
 
   constructor() {
     const registers = [this.registry];
@@ -39,12 +75,14 @@ export class GatewayMetrics {
       help: 'Inference requests answered, per model version and endpoint',
       labelNames: ['model', 'version', 'endpoint'],
       registers,
+      collect: () => this.pendingRequests.flush(),
     });
     this.errors = new Counter({
       name: 'mlops_gateway_request_errors_total',
       help: 'Inference requests answered with an error status, per model version and status',
       labelNames: ['model', 'version', 'status'],
       registers,
+      collect: () => this.pendingErrors.flush(),
     });
     this.latency = new Histogram({
       name: 'mlops_gateway_request_duration_seconds',
@@ -58,6 +96,7 @@ export class GatewayMetrics {
       help: 'Predicted classes of classifiers, per model version and class',
       labelNames: ['model', 'version', 'class'],
       registers,
+      collect: () => this.pendingClasses.flush(),
     });
     this.values = new Histogram({
       name: 'mlops_gateway_prediction_value',
@@ -78,19 +117,19 @@ export class GatewayMetrics {
       labelNames: ['model'],
       registers,
     });
+    this.pendingRequests = new PendingCounts(this.requests, 'endpoint');
+    this.pendingErrors = new PendingCounts(this.errors, 'status');
+    this.pendingClasses = new PendingCounts(this.classes, 'class');
   }
 
   /** Records one answered request. */
   observe(o: RequestObservation): void {
-    const labels = { model: o.model, version: String(o.version) };
-    this.requests.inc({ ...labels, endpoint: o.endpoint });
-    if (o.status >= 400) this.errors.inc({ ...labels, status: String(o.status) });
+    const version = String(o.version);
+    this.pendingRequests.add(o.model, version, o.endpoint);
+    if (o.status >= 400) this.pendingErrors.add(o.model, version, String(o.status));
+    const labels = { model: o.model, version };
     this.latency.observe(labels, o.seconds);
-    if (o.classes) {
-      const counts = new Map<string, number>();
-      for (const c of o.classes) counts.set(c, (counts.get(c) ?? 0) + 1);
-      for (const [c, n] of counts) this.classes.inc({ ...labels, class: c }, n);
-    }
+    if (o.classes) for (const c of o.classes) this.pendingClasses.add(o.model, version, c);
     if (o.values) for (let i = 0; i < o.values.length; i++) this.values.observe(labels, o.values[i]);
   }
 

@@ -49,31 +49,36 @@ function predictionFields(p: Predictions): SegmentField[] {
   return fields;
 }
 
-function predictionColumns(p: Predictions): Record<string, ColumnChunk> {
-  const out: Record<string, ColumnChunk> = {};
+/** Prediction columns of one request, by segment column name. */
+function predictionColumns(p: Predictions): [string, ColumnChunk][] {
   if (p.kind === 'values') {
-    if (p.width === 1) out['prediction.value'] = p.values;
-    else
-      for (let j = 0; j < p.width; j++)
-        out[`prediction.value.${j}`] = Float64Array.from({ length: p.rows }, (_, r) => p.values[r * p.width + j]);
-    return out;
+    if (p.width === 1) return [['prediction.value', p.values]];
+    return Array.from({ length: p.width }, (_, j): [string, ColumnChunk] => [
+      `prediction.value.${j}`,
+      Float64Array.from({ length: p.rows }, (_, r) => p.values[r * p.width + j]),
+    ]);
   }
-  out['prediction.label'] = p.labels;
+  const out: [string, ColumnChunk][] = [['prediction.label', p.labels]];
   const k = p.classes.length;
   if (p.probabilities) {
     const probs = p.probabilities;
-    p.classes.forEach(
-      (c, j) =>
-        (out[`prediction.probability.${c}`] = Float64Array.from({ length: p.rows }, (_, r) => probs[r * k + j])),
-    );
+    for (let j = 0; j < k; j++) {
+      const column = new Float64Array(p.rows);
+      for (let r = 0; r < p.rows; r++) column[r] = probs[r * k + j];
+      out.push([`prediction.probability.${p.classes[j]}`, column]);
+    }
   }
   return out;
 }
+
+/** Where the columns of a prediction segment start: the meta columns, then the features in the version's order. */
+const FIRST_FEATURE = PREDICTION_META_COLUMNS.length;
 
 /** Appends answered rows and feedback to windowed segments; `close` writes what is buffered. */
 export class PredictionLog {
   private readonly writer: SegmentWriter;
   private readonly now: () => number;
+  private readonly dirs = new WeakMap<ServedVersion, string>();
 
   constructor(
     private readonly home: string,
@@ -92,7 +97,8 @@ export class PredictionLog {
     predictions?: Predictions;
   }): void {
     const { version, rows, predictions } = input;
-    const dir = predictionDir(this.home, version.model, version.version);
+    let dir = this.dirs.get(version);
+    if (dir === undefined) this.dirs.set(version, (dir = predictionDir(this.home, version.model, version.version)));
     const buffer = this.writer.buffer(dir, () => ({
       fields: [
         { name: 'request_id', kind: 'utf8' },
@@ -113,15 +119,23 @@ export class PredictionLog {
         'mlops.task': version.plan?.task ?? 'unknown',
       },
     }));
-    const columns: Record<string, ColumnChunk> = {
-      request_id: new Array<string>(rows).fill(input.requestId),
-      row: Int32Array.from({ length: rows }, (_, i) => i),
-      timestamp: new Float64Array(rows).fill(this.now()),
-      model_version: new Int32Array(rows).fill(version.version),
-      ...(predictions ? predictionColumns(predictions) : {}),
-    };
-    for (const [name, values] of input.features) columns[featureColumn(name)] = values;
-    buffer.append(rows, columns);
+    // Positional: the fields are the meta columns, the version's features, then its prediction columns.
+    const chunks = new Array<ColumnChunk | undefined>(buffer.fields.length);
+    chunks[0] = new Array<string>(rows).fill(input.requestId);
+    const rowIndex = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) rowIndex[i] = i;
+    chunks[1] = rowIndex;
+    chunks[2] = new Float64Array(rows).fill(this.now());
+    chunks[3] = new Int32Array(rows).fill(version.version);
+    const features = version.features;
+    for (let i = 0; i < features.length; i++) chunks[FIRST_FEATURE + i] = input.features.get(features[i].name);
+    if (predictions) {
+      for (const [name, chunk] of predictionColumns(predictions)) {
+        const at = buffer.indexOf(name);
+        if (at >= FIRST_FEATURE + features.length) chunks[at] = chunk;
+      }
+    }
+    buffer.appendChunks(rows, chunks);
   }
 
   /** Appends delayed labels of a model: text in `label`, and numbers also in `value`. */

@@ -223,7 +223,7 @@ export class Reconciler {
       const served = await loadServedVersion(this.source, model, version);
       this.loaded.set(k, served);
       this.failures.delete(k);
-      this.logger.info({ model, version, sha256: served.sha256 }, 'version loaded');
+      this.logger.info({ model, version, sha256: served.sha256, warmedUp: served.warmedUp }, 'version loaded');
       return served;
     } catch (err) {
       const count = (failure?.count ?? 0) + 1;

@@ -96,25 +96,51 @@ const ROUTES: Route[] = [
   },
 ];
 
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~:@!$&'()*+,;=%-][A-Za-z0-9._~:@!$&'()*+,;=%-]*)+$/;
+
+/** Path and query of a request target; the WHATWG parser runs only where the target needs normalising. */
+function splitTarget(target: string): { path: string; query: string } {
+  // A plain absolute path (segments that are not empty, start with no dot and hold no character the parser would
+  // encode, no `%2e` that it would read as a dot, no fragment) is its own pathname; other targets go through URL, so
+  // that both forms route alike.
+  const q = target.indexOf('?');
+  const raw = q < 0 ? target : target.slice(0, q);
+  if (PLAIN_PATH.test(raw) && !/%2e/i.test(raw) && !target.includes('#')) {
+    return { path: raw, query: q < 0 ? '' : target.slice(q + 1) };
+  }
+  const url = new URL(target, 'http://gateway');
+  return { path: url.pathname, query: url.search.slice(1) };
+}
+
 /** Finds and runs the handler of a request; throws HttpError for unknown paths, methods and model names. */
 export async function dispatch(ctx: GatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://gateway');
-  const path = url.pathname;
+  const { path, query } = splitTarget(req.url ?? '/');
   if (path.startsWith('/admin/') || path === '/admin') requireToken(ctx, req, res);
-  const matching = ROUTES.map((r) => ({ route: r, match: r.pattern.exec(path) })).filter((m) => m.match !== null);
-  if (matching.length === 0)
-    throw new HttpError(404, `no route ${req.method} ${path}: see /v2/models/{name}/infer, /v1/models/{name}:predict`);
-  const found = matching.find((m) => m.route.method === req.method);
+  let found: { route: Route; match: RegExpExecArray } | undefined;
+  for (const route of ROUTES) {
+    if (route.method !== req.method) continue;
+    const match = route.pattern.exec(path);
+    if (match) {
+      found = { route, match };
+      break;
+    }
+  }
   if (!found) {
-    res.setHeader('allow', [...new Set(matching.map((m) => m.route.method))].join(', '));
+    const methods = ROUTES.filter((r) => r.pattern.test(path)).map((r) => r.method);
+    if (methods.length === 0)
+      throw new HttpError(
+        404,
+        `no route ${req.method} ${path}: see /v2/models/{name}/infer, /v1/models/{name}:predict`,
+      );
+    res.setHeader('allow', [...new Set(methods)].join(', '));
     throw new HttpError(405, `${req.method} is not allowed on ${path}`);
   }
   let params: string[];
   try {
-    params = found.match!.slice(1).map((p) => (p === undefined ? p : decodeURIComponent(p))) as string[];
+    params = found.match.slice(1).map((p) => (p === undefined ? p : decodeURIComponent(p))) as string[];
   } catch {
     throw new HttpError(400, `path ${path} is not valid percent-encoding`);
   }
   if (params[0] !== undefined && !NAME_PATTERN.test(params[0])) throw notServed(ctx, params[0]);
-  await found.route.handler(ctx, req, res, params, url.searchParams);
+  await found.route.handler(ctx, req, res, params, new URLSearchParams(query));
 }

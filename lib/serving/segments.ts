@@ -1,22 +1,14 @@
 /**
- * Windowed Arrow IPC segments: rows are buffered per folder and time window, column chunk by column chunk, and
+ * Windowed Arrow IPC segments: rows are buffered per folder and time window, column by column, and
  * written as one file when the window closes (or on shutdown, or early when a buffer grows large). A file is
  * written under a temporary name and renamed, so a reader never sees half of one.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  Float64,
-  makeData,
-  makeVector,
-  Table,
-  tableToIPC,
-  TimestampMillisecond,
-  Utf8,
-  vectorFromArray,
-} from 'apache-arrow';
+import { Table, tableToIPC } from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import type { Logger } from 'pino';
+import { NumberColumn, TextColumn } from './column-store';
 
 /** Column types a segment holds: text, float64, int32 and millisecond timestamps. */
 export type ColumnKind = 'utf8' | 'float64' | 'int32' | 'timestamp';
@@ -47,38 +39,49 @@ export function windowStartOf(file: string): number {
   return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
 }
 
-/** A float64 vector whose NaNs (missing features, absent columns) are nulls. */
-function float64Vector(values: Float64Array): Vector {
-  const bitmap = new Uint8Array((values.length + 7) >> 3);
-  let nullCount = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i])) nullCount++;
-    else bitmap[i >> 3] |= 1 << (i & 7);
-  }
-  const type = new Float64();
-  return makeVector(
-    makeData({ type, length: values.length, nullCount, nullBitmap: nullCount > 0 ? bitmap : null, data: values }),
-  );
-}
-
-/** Rows of one segment: chunks per column, joined into an Arrow table when written. */
+/**
+ * Rows of one segment, appended into one growable column per field (not a chunk per request, which kept tens of
+ * small arrays per answered request alive until the window closed), made into an Arrow table when written.
+ */
 export class SegmentBuffer {
   rows = 0;
-  private readonly chunks = new Map<string, ColumnChunk[]>();
+  private readonly columns: (TextColumn | NumberColumn)[];
+  private readonly positions = new Map<string, number>();
 
   constructor(
     readonly fields: SegmentField[],
     readonly metadata: Record<string, string>,
   ) {
-    for (const f of fields) this.chunks.set(f.name, []);
+    fields.forEach((f, i) => {
+      if (!this.positions.has(f.name)) this.positions.set(f.name, i);
+    });
+    this.columns = fields.map((f) => (f.kind === 'utf8' ? new TextColumn() : new NumberColumn()));
   }
 
-  /** Appends `rows` rows; a column left out is null (text) or NaN (numbers) for them. */
+  /** Position of a field by name, or -1. */
+  indexOf(name: string): number {
+    return this.positions.get(name) ?? -1;
+  }
+
+  /** Appends `rows` rows; a column left out (or of another length) is null (text) or NaN (numbers) for them. */
   append(rows: number, columns: Record<string, ColumnChunk | undefined>): void {
-    for (const f of this.fields) {
-      const chunk = columns[f.name];
-      const filler = f.kind === 'utf8' ? new Array<null>(rows).fill(null) : new Float64Array(rows).fill(NaN);
-      this.chunks.get(f.name)!.push(chunk && chunk.length === rows ? chunk : filler);
+    this.appendChunks(
+      rows,
+      this.fields.map((f) => columns[f.name]),
+    );
+  }
+
+  /** `append` with the chunks by field position (no name lookups on the hot path). */
+  appendChunks(rows: number, chunks: readonly (ColumnChunk | undefined)[]): void {
+    for (let f = 0; f < this.fields.length; f++) {
+      const chunk = chunks[f];
+      const given = chunk !== undefined && chunk.length === rows ? chunk : undefined;
+      const column = this.columns[f];
+      if (column instanceof TextColumn) {
+        for (let r = 0; r < rows; r++) column.push(given ? (given as (string | null)[])[r] : null);
+      } else {
+        for (let r = 0; r < rows; r++) column.push(given ? Number((given as ArrayLike<number>)[r]) : NaN);
+      }
     }
     this.rows += rows;
   }
@@ -86,19 +89,10 @@ export class SegmentBuffer {
   /** The buffered rows as a table with the segment's metadata. */
   toTable(): Table {
     const vectors: Record<string, Vector> = {};
-    for (const f of this.fields) {
-      const chunks = this.chunks.get(f.name)!;
-      if (f.kind === 'utf8') {
-        vectors[f.name] = vectorFromArray((chunks as (string | null)[][]).flat(), new Utf8());
-        continue;
-      }
-      const values = new Float64Array(this.rows);
-      let at = 0;
-      for (const c of chunks as ArrayLike<number>[]) for (let i = 0; i < c.length; i++) values[at++] = c[i];
-      if (f.kind === 'float64') vectors[f.name] = float64Vector(values);
-      else if (f.kind === 'int32') vectors[f.name] = makeVector(Int32Array.from(values));
-      else vectors[f.name] = vectorFromArray(Array.from(values), new TimestampMillisecond());
-    }
+    this.fields.forEach((f, i) => {
+      const column = this.columns[i];
+      vectors[f.name] = column instanceof TextColumn ? column.toVector() : column.toVector(f.kind as 'float64');
+    });
     const table = new Table(vectors);
     for (const [k, v] of Object.entries(this.metadata)) table.schema.metadata.set(k, v);
     return table;

@@ -13,6 +13,7 @@ import type { LoadedModel, TensorTypeName } from '../model/load';
 import { planOutputs } from '../model/outputs';
 import type { OutputPlan } from '../model/outputs';
 import type { ModelRegistry } from '../registry/types';
+import { warmUp } from './warm-up';
 
 /** Artifact kind of a registered ONNX model; the only kind a gateway loads. */
 export const ONNX_ARTIFACT_KIND = 'model.onnx';
@@ -27,6 +28,8 @@ export interface FeatureSpec {
 export class ServedVersion {
   /** Tensor outputs a run can fetch (a ZipMap's map output is replaced by its probability tensor). */
   readonly tensorOutputs: string[];
+  /** Outputs that carry predictions (label, probabilities, value). */
+  readonly predictionOutputs: string[];
   private inflight = 0;
   private retired = false;
   private released: Promise<void> | undefined;
@@ -41,19 +44,18 @@ export class ServedVersion {
     /** Which outputs hold label, probabilities or value; undefined when none does (then only /v2 infer serves). */
     readonly plan: OutputPlan | undefined,
     readonly loadedAt: string,
+    /** False when the warm-up run failed (the model rejects a row of zeros), so its first requests are slower. */
+    readonly warmedUp: boolean,
   ) {
     this.tensorOutputs = loaded.outputs.filter((o) => o.isTensor).map((o) => o.name);
+    this.predictionOutputs = plan
+      ? [plan.label, plan.probabilities, plan.value].filter((o): o is string => o !== undefined)
+      : [];
   }
 
   /** sha256 of the model bytes the session was created from. */
   get sha256(): string {
     return this.loaded.sha256;
-  }
-
-  /** Outputs that carry predictions (label, probabilities, value). */
-  get predictionOutputs(): string[] {
-    const plan = this.plan;
-    return plan ? [plan.label, plan.probabilities, plan.value].filter((o): o is string => o !== undefined) : [];
   }
 
   /** Takes a lease that keeps the session open; false once the version is retired. Pair with `unlease`. */
@@ -157,5 +159,6 @@ export async function loadServedVersion(source: VersionSource, model: string, ve
     plan = undefined;
   }
   const { bindings, features } = planFeatures(loaded);
-  return new ServedVersion(model, version, loaded, bindings, features, plan, new Date().toISOString());
+  const warmedUp = await warmUp(loaded);
+  return new ServedVersion(model, version, loaded, bindings, features, plan, new Date().toISOString(), warmedUp);
 }

@@ -23,7 +23,7 @@ jest.setTimeout(120_000);
 
 const HISTORIES = join(__dirname, '..', 'replay', 'histories');
 
-const POLICY = { steps: [20, 50, 100], bakeSeconds: 1.5, minRequests: 30, maxWaitSeconds: 3, minLatencyDeltaMs: 3 };
+const POLICY = { steps: [20, 50, 100], bakeSeconds: 1.5, minRequests: 30, maxWaitSeconds: 3, minLatencyDeltaMs: 2 };
 
 /** Sends churn rows to the gateway until stopped; counts answers per version and status. */
 function startTraffic(url: () => string, model: string) {
@@ -117,14 +117,14 @@ describe('canaryRolloutWorkflow', () => {
    * `record` (how the replay fixtures of this workflow were made: it needs a gateway and live traffic).
    */
   async function rollout(
-    input: Omit<RolloutInput, 'policy' | 'gateways' | 'queues'>,
+    input: Omit<RolloutInput, 'gateways' | 'queues'>,
     during?: () => Promise<void>,
     record?: string,
   ): Promise<RolloutResult> {
     const handle = await env.client.workflow.start<typeof canaryRolloutWorkflow>('canaryRolloutWorkflow', {
       taskQueue: queue,
       workflowId: unique(`rollout-${input.model}`),
-      args: [{ ...input, policy: POLICY, gateways: [gw.url], queues: { control: queue } }],
+      args: [{ ...input, policy: { ...POLICY, ...input.policy }, gateways: [gw.url], queues: { control: queue } }],
     });
     if (during) await during();
     const result = await handle.result();
@@ -190,7 +190,9 @@ describe('canaryRolloutWorkflow', () => {
   it('completes correctly when the gateway restarts mid-rollout', async () => {
     const { candidate } = await prepare('restart', 'constant');
     const traffic = startTraffic(() => gw.url, 'restart');
-    const result = await rollout({ model: 'restart', version: candidate }, async () => {
+    // The restart's cold period lifts both versions' tails by chance amounts; this test is about the
+    // workflow surviving it, so the tail rule is loosened here (the other tests keep the defaults).
+    const result = await rollout({ model: 'restart', version: candidate, policy: { maxLatencyRatio: 5 } }, async () => {
       await new Promise((r) => setTimeout(r, 2000));
       const port = gw.port;
       await gw.close();
