@@ -3,4 +3,5 @@
 require('tsx/cjs/api').register();
 require('../client/cli/main.ts')
   .main(process.argv)
-  .then((code) => process.exit(code));
+  // Exit once stdout has drained: a trainer's last lines (its `done`) must reach a slow reader.
+  .then((code) => process.stdout.write('', () => process.exit(code)));

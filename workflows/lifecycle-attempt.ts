@@ -7,6 +7,7 @@ import {
   ChildWorkflowFailure,
   executeChild,
   log,
+  patched,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -127,7 +128,11 @@ export async function runAttempt(ctx: AttemptContext): Promise<void> {
   const { spec, state, acts } = ctx;
   state.attempt++;
   state.kpis.attempts++;
-  const run = `${workflowInfo().firstExecutionRunId.slice(0, 8)}-${state.attempt}`;
+  // The whole run id: its first 8 hex digits (UUIDv7 time) repeat for runs started within ~65 s.
+  const runKey = patched('full-run-id-in-attempt-names')
+    ? workflowInfo().firstExecutionRunId
+    : workflowInfo().firstExecutionRunId.slice(0, 8);
+  const run = `${runKey}-${state.attempt}`;
   const folder = `lifecycle/${spec.model}/${run}`;
   const timings: Record<string, number> = {};
   let trained: TrainingResult;
