@@ -1,6 +1,6 @@
 /**
- * Confinement of paths to the artifact store's root: lexical checks on every decoded form of the input,
- * then a realpath check so a symlink inside the store cannot lead outside it.
+ * Confinement of paths to a folder (the artifact store's root, MLOPS_HOME): lexical checks on every decoded
+ * form of the input, then a realpath check so a symlink inside the folder cannot lead outside it.
  */
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -16,30 +16,60 @@ export function artifactRelativePath(sha256: string): string {
 /**
  * Maps `pathOrRef` (store-relative path, absolute path inside the root, or `sha256:<hex>`) to an absolute path
  * inside `root`. `realRoot` is `root` with symlinks resolved. Throws PathOutsideStore for anything that would
- * leave the store: `..` segments (also `\`-separated and percent-encoded, once or more), NUL bytes, absolute
- * paths elsewhere, and symlinks whose target is outside the root.
+ * leave the store: `..` segments (also `\\`-separated and percent-encoded, once or more), NUL bytes, absolute
+ * paths elsewhere, and symlinks whose target is outside the root; InvalidInput for a path too long to check.
  */
 export function resolveInStore(root: string, realRoot: string, pathOrRef: string): string {
   if (pathOrRef === '') throw new DomainError(ErrorType.InvalidInput, 'artifact path is empty: pass a path or ref');
-  for (const form of decodedForms(pathOrRef)) {
-    if (form.includes('\0') || form.split(/[\\/]/).includes('..')) throw outside(pathOrRef);
+  const confinement: Confinement = {
+    root,
+    realRoot,
+    place: 'the artifact store',
+    hint: 'use a path inside the store or a sha256:<hex> ref',
+  };
+  if (!pathOrRef.startsWith('sha256:')) return resolveInside(confinement, pathOrRef);
+  refuseTraversal(confinement, pathOrRef);
+  const hex = pathOrRef.slice('sha256:'.length);
+  if (!SHA256_HEX.test(hex)) {
+    throw new DomainError(
+      ErrorType.InvalidInput,
+      `'${printable(pathOrRef)}' is not an artifact reference: use 'sha256:' followed by 64 lowercase hex digits`,
+    );
   }
-  let candidate: string;
-  if (pathOrRef.startsWith('sha256:')) {
-    const hex = pathOrRef.slice('sha256:'.length);
-    if (!SHA256_HEX.test(hex)) {
-      throw new DomainError(
-        ErrorType.InvalidInput,
-        `'${printable(pathOrRef)}' is not an artifact reference: use 'sha256:' followed by 64 lowercase hex digits`,
-      );
-    }
-    candidate = join(root, artifactRelativePath(hex));
-  } else {
-    candidate = isAbsolute(pathOrRef) ? resolve(pathOrRef) : resolve(root, pathOrRef);
-  }
-  if (!inside(root, candidate)) throw outside(pathOrRef);
-  if (!inside(realRoot, realpathOfNearest(candidate, pathOrRef))) throw outside(pathOrRef);
+  return resolveInside(confinement, join(root, artifactRelativePath(hex)));
+}
+
+/** A folder that paths must stay in, and how a refusal names it. */
+export interface Confinement {
+  /** Absolute path of the folder. */
+  root: string;
+  /** `root` with symlinks resolved. */
+  realRoot: string;
+  /** What the folder is, for messages: `the artifact store`, `MLOPS_HOME`. */
+  place: string;
+  /** What to do instead, for messages. */
+  hint: string;
+}
+
+/**
+ * Maps `path` (relative to the root, or absolute inside it) to an absolute path inside the root, or throws
+ * PathOutsideStore: `..` in any spelling (`\\`, percent-encoded once or more), NUL bytes, absolute paths elsewhere,
+ * symlinks that lead out (also dangling or looping ones). A path too long to check is InvalidInput.
+ */
+export function resolveInside(confinement: Confinement, path: string): string {
+  refuseTraversal(confinement, path);
+  const { root, realRoot } = confinement;
+  const candidate = isAbsolute(path) ? resolve(path) : resolve(root, path);
+  if (!inside(root, candidate)) throw outside(confinement, path);
+  if (!inside(realRoot, realpathOfNearest(confinement, candidate, path))) throw outside(confinement, path);
   return candidate;
+}
+
+/** Throws PathOutsideStore when any decoded form of `path` holds a NUL byte or a `..` segment. */
+function refuseTraversal(confinement: Confinement, path: string): void {
+  for (const form of decodedForms(path)) {
+    if (form.includes('\0') || form.split(/[\\/]/).includes('..')) throw outside(confinement, path);
+  }
 }
 
 /** The input and each successive percent-decoding of it, until decoding changes nothing (at most 8 rounds). */
@@ -65,7 +95,7 @@ function inside(root: string, path: string): boolean {
  * The real path of `path`: its own realpath when it exists, otherwise its nearest existing ancestor's realpath
  * joined with the rest. A dangling symlink on the way is refused: its target cannot be checked.
  */
-function realpathOfNearest(path: string, original: string): string {
+function realpathOfNearest(confinement: Confinement, path: string, original: string): string {
   const missing: string[] = [];
   let current = path;
   for (;;) {
@@ -73,11 +103,20 @@ function realpathOfNearest(path: string, original: string): string {
       return join(realpathSync(current), ...missing.reverse());
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') throw outside(original, err);
+      if (code === 'ELOOP') throw outside(confinement, original, err);
+      if (code === 'ENAMETOOLONG') {
+        throw new DomainError(
+          ErrorType.InvalidInput,
+          `'${printable(original)}' is too long a path: use a shorter one`,
+          {
+            cause: err,
+          },
+        );
+      }
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      if (isSymlink(current)) throw outside(original, err);
+      if (isSymlink(current)) throw outside(confinement, original, err);
       const parent = dirname(current);
-      if (parent === current) throw outside(original, err);
+      if (parent === current) throw outside(confinement, original, err);
       missing.push(basename(current));
       current = parent;
     }
@@ -92,10 +131,10 @@ function isSymlink(path: string): boolean {
   }
 }
 
-function outside(pathOrRef: string, cause?: unknown): DomainError {
+function outside(confinement: Confinement, path: string, cause?: unknown): DomainError {
   return new DomainError(
     ErrorType.PathOutsideStore,
-    `'${printable(pathOrRef)}' leaves the artifact store: use a path inside the store or a sha256:<hex> ref`,
+    `'${printable(path)}' leaves ${confinement.place}: ${confinement.hint}`,
     { cause },
   );
 }
