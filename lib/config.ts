@@ -1,6 +1,7 @@
 /** Process configuration: read from the environment once, validated, with the documented defaults. */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { KeyFileError, readKeyRing } from './security/keys';
 
 /** Raised for a malformed environment variable; the CLI turns it into exit code 2. */
 export class ConfigError extends Error {
@@ -38,6 +39,14 @@ export interface MlopsConfig {
   temporalHttpPort?: number;
   gatewayPort: number;
   logLevel: string;
+  /** File of base64 AES-256 keys (newest last) that encrypt payloads; undefined means encryption is off. */
+  encryptionKeyFile?: string;
+  /** Port of the codec server (`mlops codec-server`, and `mlops up` with encryption on). */
+  codecPort: number;
+  /** Bearer token of the codec server from MLOPS_CODEC_TOKEN; undefined means `<home>/codec.token`. */
+  codecToken?: string;
+  /** Browser origins (the Web UI's) the codec server answers CORS requests from. */
+  codecUiOrigins: string[];
 }
 
 /** The default Temporal frontend address. */
@@ -48,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MlopsConfig {
   const temporalAddress = env.TEMPORAL_ADDRESS?.trim() || DEFAULT_TEMPORAL_ADDRESS;
   parseHostPort(temporalAddress, 'TEMPORAL_ADDRESS');
   const cacheRoot = env.XDG_CACHE_HOME?.trim() || join(homedir(), '.cache');
+  const uiPort = parsePort(env.MLOPS_UI_PORT, 8233, 'MLOPS_UI_PORT');
   return {
     temporalAddress,
     temporalAddressExplicit: Boolean(env.TEMPORAL_ADDRESS?.trim()),
@@ -56,11 +66,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MlopsConfig {
     apiKey: env.TEMPORAL_API_KEY?.trim() || undefined,
     home: resolve(env.MLOPS_HOME?.trim() || '.mlops'),
     cacheDir: resolve(env.MLOPS_CACHE_DIR?.trim() || join(cacheRoot, 'temporal-mlops')),
-    uiPort: parsePort(env.MLOPS_UI_PORT, 8233, 'MLOPS_UI_PORT'),
+    uiPort,
     temporalHttpPort: optionalPort(env.MLOPS_TEMPORAL_HTTP_PORT, 'MLOPS_TEMPORAL_HTTP_PORT'),
     gatewayPort: parsePort(env.MLOPS_GATEWAY_PORT, 8080, 'MLOPS_GATEWAY_PORT'),
     logLevel: parseLogLevel(env.MLOPS_LOG_LEVEL),
+    encryptionKeyFile: parseKeyFilePath(env.MLOPS_ENCRYPTION_KEY_FILE),
+    codecPort: parsePort(env.MLOPS_CODEC_PORT, 8234, 'MLOPS_CODEC_PORT'),
+    codecToken: env.MLOPS_CODEC_TOKEN?.trim() || undefined,
+    codecUiOrigins: parseOrigins(env.MLOPS_CODEC_UI_ORIGIN, uiPort),
   };
+}
+
+/** Resolves MLOPS_ENCRYPTION_KEY_FILE and checks now that every key in it is well-formed (fail fast, one line). */
+function parseKeyFilePath(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const path = resolve(raw.trim());
+  try {
+    readKeyRing(path);
+  } catch (err) {
+    if (err instanceof KeyFileError) throw new ConfigError(err.message);
+    throw err;
+  }
+  return path;
+}
+
+/** Parses a comma-separated list of origins (`scheme://host[:port]`); defaults to the embedded Web UI's two. */
+export function parseOrigins(raw: string | undefined, uiPort: number): string[] {
+  if (raw === undefined || raw.trim() === '') return [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+        throw new ConfigError(`MLOPS_CODEC_UI_ORIGIN must list origins like http://127.0.0.1:8233, got '${origin}'`);
+      }
+      return origin.toLowerCase();
+    });
 }
 
 /** Splits `host:port`, throwing ConfigError naming the variable when malformed. */

@@ -39,16 +39,64 @@ function humanStderr(): Writable {
 }
 
 /**
- * Creates the process logger at the given level. Services write JSON lines to stderr; commands a person
- * watches (`mlops up`) pass `human: true` for readable lines.
+ * Field names whose values are credentials or key material, redacted wherever they appear in a log object (at the
+ * top level or up to two objects deep, which covers `headers.authorization` and `config.apiKey`). Names that say
+ * where a secret is (`tokenFile`) are not secrets and stay readable.
+ */
+export const SECRET_FIELDS = [
+  'token',
+  'accessToken',
+  'refreshToken',
+  'idToken',
+  'bearer',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'clientSecret',
+  'apiKey',
+  'api_key',
+  'x-api-key',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'set-cookie',
+  'privateKey',
+  'secretKey',
+  'secretAccessKey',
+  'encryptionKey',
+  'keyMaterial',
+  'keys',
+  'credentials',
+  'codecToken',
+  'gatewayToken',
+] as const;
+
+/** What a redacted value is replaced with. */
+export const REDACTED = '[redacted]';
+
+function fieldPath(prefix: string, field: string): string {
+  const key = /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `["${field}"]`;
+  return prefix === '' ? key.replace(/^\./, '') : `${prefix}${key}`;
+}
+
+/** pino redact paths for SECRET_FIELDS at depths 0 to 2. */
+export const redactPaths: string[] = ['', '*', '*.*'].flatMap((prefix) =>
+  SECRET_FIELDS.map((field) => fieldPath(prefix, field)),
+);
+
+/**
+ * Creates the process logger at the given level, with SECRET_FIELDS redacted. Services write JSON lines to stderr;
+ * commands a person watches (`mlops up`) pass `human: true` for readable lines; tests may pass a `destination`.
  */
 export function createLogger(
   level = process.env.MLOPS_LOG_LEVEL ?? 'info',
   name = 'mlops',
-  options: { human?: boolean } = {},
+  options: { human?: boolean; destination?: NodeJS.WritableStream } = {},
 ): Logger {
-  const destination = options.human ? humanStderr() : pino.destination({ fd: 2, sync: true });
-  return pino({ name, level, base: { pid: process.pid } }, destination);
+  const destination =
+    options.destination ?? (options.human ? humanStderr() : pino.destination({ fd: 2, sync: true }));
+  return pino({ name, level, base: { pid: process.pid }, redact: { paths: redactPaths, censor: REDACTED } }, destination);
 }
 
 export type { Logger };

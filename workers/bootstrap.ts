@@ -1,10 +1,11 @@
 /** Shared worker bootstrap: runtime and logging, connection from env, one Worker per task queue. */
 import { cpus } from 'node:os';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { LogLevel, WorkerOptions } from '@temporalio/worker';
+import type { BundleOptions, LogLevel, WorkerOptions } from '@temporalio/worker';
 import { controlActivities, dataActivities, gpuActivities } from '../activities';
 import type { MlopsConfig } from '../lib/config';
 import type { Logger } from '../lib/logging';
+import { createDataConverter } from '../lib/security/data-converter';
 import { tlsOptions } from '../lib/temporal/connection';
 import { detectGpus } from '../lib/training/gpus';
 import { notifyPreemption } from '../lib/training/preemption';
@@ -67,13 +68,28 @@ export interface QueueWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** The worker options of one queue: what it registers and how many tasks it runs at once. */
+/**
+ * What `bundleWorkflowCode` needs to build the control queue's workflow bundle for `config`: with encryption on,
+ * the bundle carries the failure converter that encodes failure messages (a bundle built without it would leave
+ * them in plaintext).
+ */
+export function workflowBundleOptions(config: Pick<MlopsConfig, 'encryptionKeyFile'>): BundleOptions {
+  const failureConverterPath = createDataConverter(config)?.failureConverterPath;
+  return { workflowsPath: WORKFLOWS_PATH, ...(failureConverterPath ? { failureConverterPath } : {}) };
+}
+
+/**
+ * The worker options of one queue: what it registers and how many tasks it runs at once. With
+ * MLOPS_ENCRYPTION_KEY_FILE set, every payload (inputs, results, heartbeat details, failures) is encrypted.
+ */
 export function queueWorkerOptions(options: QueueWorkerOptions): WorkerOptions {
-  const base: Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'shutdownGraceTime'> = {
+  const dataConverter = createDataConverter(options.config);
+  const base: Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'shutdownGraceTime' | 'dataConverter'> = {
     connection: options.connection,
     namespace: options.config.namespace,
     taskQueue: options.taskQueue ?? options.queue,
     shutdownGraceTime: '10 seconds',
+    ...(dataConverter ? { dataConverter } : {}),
   };
   switch (options.queue) {
     case TaskQueue.control:
