@@ -6,9 +6,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ArtifactRef, ArtifactStore } from '../artifacts/types';
+import { printable } from '../artifacts/types';
+import { DomainError } from '../errors';
 import { loadModel } from '../model/load';
+import { checkName } from './names';
+import { ErrorType } from '../../workflows/contracts';
 import type { RegisterModelVersionInput } from '../../workflows/model-contracts';
 import type { Lineage, ModelRegistry, ModelVersion } from './types';
+
+/** Prefix of a model reference that names a registered version instead of a file. */
+const REGISTRY_PREFIX = 'registry:';
 
 /** Where a registration stores and records. */
 export interface RegistryContext {
@@ -28,6 +35,8 @@ export async function registerModelFile(
   input: RegisterModelVersionInput & { idempotencyKey: string },
   run?: { workflowId?: string; runId?: string },
 ): Promise<ModelVersion> {
+  // The name first: a bad name stores nothing.
+  checkName('model name', input.model);
   const loaded = await loadModel(input.modelPath);
   await loaded.session.release();
   const artifact = await ctx.store.put(input.modelPath, { kind: 'model.onnx' });
@@ -67,12 +76,19 @@ export async function fileIdempotencyKey(path: string): Promise<string> {
 }
 
 /**
- * Resolves `registry:<model>@<version|alias>` to the stored model's local path (sha256 checked);
- * any other string is returned as a path.
+ * Resolves `registry:<model>@<version|alias>` to the stored model's local path (sha256 checked); any other
+ * string is returned as a path. A string that starts with `registry:` but is not of that form is InvalidInput,
+ * never a file name.
  */
 export async function resolveModelPath(ctx: RegistryContext, reference: string): Promise<string> {
-  const match = /^registry:([^@]+)@(.+)$/.exec(reference);
-  if (!match) return reference;
+  if (!reference.startsWith(REGISTRY_PREFIX)) return reference;
+  const match = /^registry:([^@]+)@([^@]+)$/.exec(reference);
+  if (!match) {
+    throw new DomainError(
+      ErrorType.InvalidInput,
+      `'${printable(reference)}' is not a registry reference: use registry:<model>@<version|alias>, e.g. registry:churn@champion`,
+    );
+  }
   const version = await ctx.registry.getVersion(match[1], match[2]);
   return ctx.store.localPath(version.artifact);
 }

@@ -114,6 +114,8 @@ export const NAME_CORPUS: readonly string[] = [
   '\u0430dmin',
   'x\u200b',
   '\u202e..x',
+  "x' OR '1'='1",
+  'x; DROP TABLE versions; --',
 ];
 
 /**
