@@ -35,7 +35,13 @@ export function specError(source: string, problems: readonly string[]): DomainEr
 /** A dataset or contract reference: a URI as it is, a local path resolved against the spec's folder. */
 function location(problems: Problems, path: string, value: unknown, baseDir: string, required = false) {
   const ref = text(problems, path, value, required);
-  if (ref === undefined || URI_SCHEME.test(ref)) return ref;
+  if (ref === undefined) return undefined;
+  if (/[\u0000-\u001f\u007f]/.test(ref)) {
+    // A NUL byte makes every file-system call throw a TypeError; a line break hides the rest of the path.
+    problems.add(path, 'holds a control character (NUL, line break, tab): give a plain path or URI');
+    return undefined;
+  }
+  if (URI_SCHEME.test(ref)) return ref;
   if (ref.startsWith('~')) {
     problems.add(path, 'starts with ~, which is not expanded: give an absolute path or one relative to the spec file');
     return undefined;
