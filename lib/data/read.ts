@@ -1,7 +1,7 @@
 /** Opening a dataset of any supported format as a stream of Arrow batches, hashed while it is read. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RecordBatchReader } from 'apache-arrow';
 import { Transform } from 'node:stream';
@@ -11,6 +11,7 @@ import type { DatasetFormatName } from '../../workflows/contracts';
 import { DomainError } from '../errors';
 import type { DataBatch } from './batch';
 import { readCsvBatches } from './csv-reader';
+import { digestFile } from './file-digest';
 import { detectFormat } from './format';
 import { readParquetBatches } from './parquet';
 import type { ColumnTypeName } from './types';
@@ -99,17 +100,20 @@ export function hashedStream(
   return { stream: hashing, digest: () => digest };
 }
 
-async function* arrowBatches(stream: Readable, path: string): AsyncGenerator<DataBatch> {
+async function* arrowBatches(path: string): AsyncGenerator<DataBatch> {
   let offset = 0;
-  let reader;
+  // A file handle gives Arrow random access: each record batch is read at its offset, without joining the file.
+  const handle = await open(path, 'r');
   try {
-    reader = await RecordBatchReader.from(stream);
+    const reader = await RecordBatchReader.from(handle);
     for await (const batch of reader) {
       yield { batch, offset };
       offset += batch.numRows;
     }
   } catch (err) {
     throw arrowReadError(err, path);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -121,41 +125,70 @@ async function* parquetBatches(path: string, signal?: AbortSignal): AsyncGenerat
   }
 }
 
-/** Opens a CSV, Arrow IPC or Parquet file for one streaming pass. */
+/** The file's bytes as a stream that reports progress (CSV is parsed from it). */
+function countedStream(path: string, size: number, options: OpenDatasetOptions): Readable {
+  let bytesRead = 0;
+  const file = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
+  file.on('data', (chunk: Buffer | string) => {
+    bytesRead += chunk.length;
+    options.onProgress?.(bytesRead, size);
+  });
+  return file;
+}
+
+/**
+ * Opens a CSV, Arrow IPC or Parquet file for one streaming pass. The file's sha256 is computed in a worker thread
+ * while the batches are decoded here (see file-digest.ts).
+ */
 export async function openDataset(path: string, options: OpenDatasetOptions = {}): Promise<DatasetStream> {
   const absolute = resolve(path);
   const format = detectFormat(absolute);
   const bytes = await statDataset(absolute);
-  const { stream, digest } = hashedStream(absolute, bytes, options);
+  const csv = format === DatasetFormat.csv;
+  const hashing = digestFile(absolute, bytes, csv ? undefined : (hashed) => options.onProgress?.(hashed, bytes));
   let batches: AsyncGenerator<DataBatch>;
-  if (format === DatasetFormat.csv) {
+  let close = hashing.cancel;
+  if (csv) {
+    const stream = countedStream(absolute, bytes, options);
+    close = () => {
+      stream.destroy();
+      hashing.cancel();
+    };
     batches = readCsvBatches(stream, { path: absolute, types: options.types, batchRows: options.batchRows });
   } else if (format === DatasetFormat.arrow) {
-    batches = arrowBatches(stream, absolute);
+    batches = arrowBatches(absolute);
   } else {
-    // Parquet is read by row group from the file itself; the stream only hashes (and reports progress).
-    stream.resume();
     batches = parquetBatches(absolute, options.signal);
   }
+  // Batches of typed formats also report progress, so a consumer slower than the hashing keeps heartbeating.
+  const ping = csv ? undefined : () => options.onProgress?.(hashing.bytesHashed(), bytes);
   return {
     path: absolute,
     format,
     bytes,
-    batches: guard(batches, absolute, () => stream.destroy()),
-    sha256: digest,
+    batches: guard(batches, absolute, close, ping),
+    sha256: () => hashing.digest().catch((err: unknown) => Promise.reject(mapReadError(err, absolute))),
   };
 }
 
 /** Maps read errors to domain errors; closes the file stream when iteration stops early. */
-async function* guard(batches: AsyncGenerator<DataBatch>, path: string, close: () => void): AsyncGenerator<DataBatch> {
+async function* guard(
+  batches: AsyncGenerator<DataBatch>,
+  path: string,
+  close: () => void,
+  ping?: () => void,
+): AsyncGenerator<DataBatch> {
   let completed = false;
   try {
-    yield* batches;
+    for await (const batch of batches) {
+      ping?.();
+      yield batch;
+    }
     completed = true;
   } catch (err) {
     throw mapReadError(err, path);
   } finally {
-    // After a complete read the stream ends by itself (the digest needs its last bytes).
+    // After a complete read the digest finishes by itself.
     if (!completed) close();
   }
 }
