@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
-import { startGateway } from '../../lib/serving';
+import { startGateway, tlsFiles } from '../../lib/serving';
 import { CliError } from './errors';
 import { progress } from './output';
 
@@ -45,8 +45,14 @@ export function registerServeCommand(program: Command): void {
       'how often to poll the registry for routes, in ms (default 500)',
       integer('--reconcile-ms', 50, 600000),
     )
-    .action(async (opts: { port?: number; host: string; reconcileMs?: number }) => {
+    .option('--tls-cert <path>', 'serve HTTPS with this PEM certificate (default MLOPS_GATEWAY_TLS_CERT_PATH)')
+    .option('--tls-key <path>', 'private key of --tls-cert, PEM (default MLOPS_GATEWAY_TLS_KEY_PATH)')
+    .action(async (opts: { port?: number; host: string; reconcileMs?: number; tlsCert?: string; tlsKey?: string }) => {
       const config = loadConfig();
+      const tls =
+        opts.tlsCert !== undefined || opts.tlsKey !== undefined
+          ? tlsFiles(opts.tlsCert, opts.tlsKey, '--tls-cert and --tls-key')
+          : undefined;
       const logger = createLogger(config.logLevel, 'mlops-serve');
       const stopped = untilSignal();
       const gateway = await startGateway({
@@ -54,6 +60,7 @@ export function registerServeCommand(program: Command): void {
         port: opts.port ?? config.gatewayPort,
         host: opts.host,
         reconcileMs: opts.reconcileMs,
+        tls,
         logger,
       });
       process.stdout.write(`gateway listening on ${gateway.url}\n`);

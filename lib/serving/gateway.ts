@@ -2,8 +2,11 @@
  * The ONNX serving gateway: an HTTP server that reconciles to the registry's routes, answers OIP v2 and row
  * requests, exposes metrics and windowed stats, logs predictions, and stops cleanly (flushing the log).
  */
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { RequestListener, Server as HttpServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { openArtifactStore } from '../artifacts';
@@ -13,10 +16,12 @@ import { openRegistry } from '../registry';
 import type { GatewayContext } from './context';
 import { sendError } from './http';
 import { GatewayMetrics } from './metrics';
+import { ModelPreflight } from './preflight';
 import { PredictionLog } from './prediction-log';
 import { Reconciler } from './reconciler';
 import { dispatch } from './router';
 import { gatewaySettings } from './settings';
+import type { TlsFiles } from './settings';
 import { resolveGatewayToken } from './token';
 import { WindowStats } from './window-stats';
 
@@ -41,13 +46,17 @@ export interface StartGatewayOptions {
   replica?: string;
   /** Threads onnxruntime uses inside one operator of a session. */
   intraOpThreads?: number;
+  /** Time a model-loading preflight child may take (default MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S, else 60 s). */
+  preflightTimeoutMs?: number;
+  /** Serve HTTPS with these PEM files (default MLOPS_GATEWAY_TLS_CERT_PATH and _KEY_PATH, else plain HTTP). */
+  tls?: TlsFiles;
   /** Environment to read settings from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
 /** A running gateway. */
 export interface Gateway {
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://` with TLS. */
   url: string;
   port: number;
   replica: string;
@@ -59,6 +68,26 @@ export interface Gateway {
 
 /** How long `close` waits for requests in flight before cutting their connections. */
 const DRAIN_MS = 10_000;
+
+type Server = HttpServer | HttpsServer;
+
+/** An HTTP server, or an HTTPS one when TLS files are given; ConfigError when they cannot be read or used. */
+async function createGatewayServer(tls: TlsFiles | undefined, handler: RequestListener): Promise<Server> {
+  if (!tls) return createServer(handler);
+  const read = (path: string, what: string) =>
+    readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw new ConfigError(`cannot read the gateway's TLS ${what} ${path} (${err.code ?? err.message})`);
+    });
+  const [cert, key] = [await read(tls.certPath, 'certificate'), await read(tls.keyPath, 'key')];
+  try {
+    return createTlsServer({ cert, key }, handler);
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0];
+    throw new ConfigError(
+      `the gateway's TLS certificate ${tls.certPath} and key ${tls.keyPath} do not load: ${reason}`,
+    );
+  }
+}
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
@@ -95,9 +124,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const registry = openRegistry(options.home);
   const store = openArtifactStore(options.home);
   const metrics = new GatewayMetrics();
-  const reconciler = new Reconciler({ registry, store, intraOpThreads: options.intraOpThreads }, logger, (table) =>
-    metrics.setRoutes(table),
-  );
+  const preflight = new ModelPreflight({
+    timeoutMs: options.preflightTimeoutMs ?? settings.preflightTimeoutMs,
+    logger,
+  });
+  const source = { registry, store, intraOpThreads: options.intraOpThreads, preflight };
+  const reconciler = new Reconciler(source, logger, (table) => metrics.setRoutes(table));
   const log = new PredictionLog(options.home, {
     windowMs: options.logWindowMs ?? settings.logWindowMs,
     replica,
@@ -118,7 +150,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       replica,
       maxBodyBytes: options.maxBodyBytes ?? settings.maxBodyBytes,
     };
-    server = createServer((req, res) => {
+    const tls = options.tls ?? settings.tls;
+    server = await createGatewayServer(tls, (req, res) => {
       dispatch(ctx, req, res).catch((err: unknown) => {
         if (sendError(res, err) >= 500) logger.error({ err, url: req.url }, 'request failed');
       });
@@ -128,7 +161,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     const address = await listen(server, options.port ?? loadConfig(env).gatewayPort, host);
     reconciler.start(options.reconcileMs ?? settings.reconcileMs);
     log.start();
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     logger.info({ url, tokenFile: token.file }, 'gateway listening');
     let closing: Promise<void> | undefined;
     const running = server;

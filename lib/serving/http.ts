@@ -21,6 +21,7 @@ const STATUS_OF: Partial<Record<ErrorTypeName, number>> = {
   [ErrorType.InvalidInput]: 400,
   [ErrorType.InvalidName]: 400,
   [ErrorType.ModelInputMismatch]: 400,
+  [ErrorType.ModelInvalid]: 422,
   [ErrorType.NotFound]: 404,
   [ErrorType.RegistryConflict]: 409,
 };

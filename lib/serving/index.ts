@@ -7,7 +7,9 @@ export { feedbackDir, predictionDir, PREDICTION_META_COLUMNS } from './predictio
 export { chooseVersion, routingBucket, ROUTING_KEY_HEADER } from './routing';
 export type { RouteState } from './routing';
 export { VALUE_EDGES } from './buckets';
-export { DEFAULT_MAX_BODY_BYTES, gatewaySettings } from './settings';
-export type { GatewaySettings } from './settings';
+export { DEFAULT_MAX_BODY_BYTES, gatewaySettings, tlsFiles } from './settings';
+export type { GatewaySettings, TlsFiles } from './settings';
+export { ModelPreflight } from './preflight';
+export type { PreflightVerdict } from './preflight';
 export { TOKEN_FILE } from './token';
 export type { ModelStats, VersionStats } from './window-stats';

@@ -13,6 +13,7 @@ import type { LoadedModel, TensorTypeName } from '../model/load';
 import { planOutputs } from '../model/outputs';
 import type { OutputPlan } from '../model/outputs';
 import type { ModelRegistry } from '../registry/types';
+import type { ModelPreflight } from './preflight';
 import { warmUp } from './warm-up';
 
 /** Artifact kind of a registered ONNX model; the only kind a gateway loads. */
@@ -99,6 +100,8 @@ export interface VersionSource {
   registry: ModelRegistry;
   store: ArtifactStore;
   intraOpThreads?: number;
+  /** Checks a model in a child process before it is loaded here; without one, models load unchecked. */
+  preflight?: ModelPreflight;
 }
 
 const NUMERIC = new Set<TensorTypeName>(['float32', 'float64', 'int64', 'int32', 'bool']);
@@ -127,7 +130,8 @@ function planFeatures(loaded: LoadedModel): { bindings?: InputBinding[]; feature
 
 /**
  * Loads a registered version: only an active version whose artifact is a registered ONNX model, read from the
- * artifact store with its sha256 checked before and after onnxruntime reads it.
+ * artifact store with its sha256 checked before and after onnxruntime reads it, and (with a preflight) only once a
+ * child process loaded and ran the same bytes without crashing.
  */
 export async function loadServedVersion(source: VersionSource, model: string, version: number): Promise<ServedVersion> {
   const record = await source.registry.getVersion(model, String(version));
@@ -144,6 +148,10 @@ export async function loadServedVersion(source: VersionSource, model: string, ve
     );
   }
   const path = await source.store.localPath(record.artifact);
+  await source.preflight?.require(
+    { path, sha256: record.artifact.sha256, intraOpThreads: source.intraOpThreads },
+    `version ${version} of '${model}'`,
+  );
   const loaded = await loadModel(path, { intraOpThreads: source.intraOpThreads });
   if (loaded.sha256 !== record.artifact.sha256) {
     await loaded.session.release();

@@ -1,6 +1,7 @@
 /**
  * Gateway settings from the environment, parsed once at start-up: body limit, prediction-log window, reconcile
- * interval, admin token and replica name. Options passed to `startGateway` override them.
+ * interval, admin token, replica name, model-loading preflight timeout and TLS files. Options passed to
+ * `startGateway` override them.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,29 @@ export interface GatewaySettings {
   token?: string;
   /** Name of this replica in stats and log segment names. */
   replica: string;
+  /** Time a model-loading preflight may take before its child process is killed (MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S). */
+  preflightTimeoutMs: number;
+  /** PEM certificate and key files for HTTPS (MLOPS_GATEWAY_TLS_CERT_PATH, MLOPS_GATEWAY_TLS_KEY_PATH); both or none. */
+  tls?: TlsFiles;
+}
+
+/** Paths of a PEM certificate (chain) and its private key. */
+export interface TlsFiles {
+  certPath: string;
+  keyPath: string;
+}
+
+/** TLS files from a certificate and key path given together (or neither); ConfigError for only one. */
+export function tlsFiles(
+  certPath: string | undefined,
+  keyPath: string | undefined,
+  names: string,
+): TlsFiles | undefined {
+  const cert = certPath?.trim() || undefined;
+  const key = keyPath?.trim() || undefined;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new ConfigError(`${names}: set both the certificate and the key for HTTPS, or neither`);
+  return { certPath: cert, keyPath: key };
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2 };
@@ -78,5 +102,12 @@ export function gatewaySettings(env: NodeJS.ProcessEnv = process.env): GatewaySe
     ),
     token,
     replica,
+    preflightTimeoutMs:
+      parseInteger(env.MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S, 60, 1, 3600, 'MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S') * 1000,
+    tls: tlsFiles(
+      env.MLOPS_GATEWAY_TLS_CERT_PATH,
+      env.MLOPS_GATEWAY_TLS_KEY_PATH,
+      'MLOPS_GATEWAY_TLS_CERT_PATH and MLOPS_GATEWAY_TLS_KEY_PATH',
+    ),
   };
 }

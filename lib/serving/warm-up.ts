@@ -9,12 +9,16 @@ import type { LoadedModel, ModelValueInfo } from '../model/load';
 /** Runs of the warm-up: the second settles what the first allocated. */
 const WARM_UP_RUNS = 2;
 
-/** A one-row tensor of zeros (empty strings, false) for an input; undefined for a type that cannot be fed. */
-function zeros(input: ModelValueInfo): ort.Tensor | undefined {
+/** Most elements of one zeros tensor: a model declaring larger fixed dimensions is not warmed up. */
+const MAX_ZEROS = 1 << 24;
+
+/** A tensor of zeros (empty strings, false) for an input; undefined for a type that cannot be fed. */
+function zeros(input: ModelValueInfo, rows: number): ort.Tensor | undefined {
   if (!input.isTensor) return undefined;
-  // Symbolic and unknown dimensions (the batch above all) take 1.
-  const dims = input.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : 1));
+  // Symbolic and unknown dimensions take 1, except the first (the batch), which takes `rows`.
+  const dims = input.shape.map((d, i) => (typeof d === 'number' && d >= 0 ? d : i === 0 ? rows : 1));
   const size = dims.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(size) || size > MAX_ZEROS) return undefined;
   switch (input.type) {
     case 'float32':
       return new ort.Tensor('float32', new Float32Array(size), dims);
@@ -33,22 +37,29 @@ function zeros(input: ModelValueInfo): ort.Tensor | undefined {
   }
 }
 
-/**
- * Runs the model on one row of zeros, fetching every tensor output. Best effort: a model that rejects zeros (a
- * fixed vocabulary, a shape the metadata does not tell) still serves, and real requests report real errors; so a
- * failed warm-up only means its first requests are slower. Returns whether it ran.
- */
-export async function warmUp(loaded: LoadedModel): Promise<boolean> {
+/** Feeds of `rows` rows of zeros for every input; undefined when an input cannot be fed zeros. */
+export function zeroFeeds(loaded: LoadedModel, rows: number): Record<string, ort.Tensor> | undefined {
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of loaded.inputs) {
-    const tensor = zeros(input);
-    if (!tensor) return false;
+    const tensor = zeros(input, rows);
+    if (!tensor) return undefined;
     feeds[input.name] = tensor;
   }
+  return feeds;
+}
+
+/**
+ * Runs the model on zeros (`rows` rows, default 1) fetching every tensor output, `runs` times. Best effort: a model
+ * that rejects zeros (a fixed vocabulary, a shape the metadata does not tell) still serves, and real requests report
+ * real errors; so a failed warm-up only means its first requests are slower. Returns whether it ran.
+ */
+export async function warmUp(loaded: LoadedModel, rows = 1, runs = WARM_UP_RUNS): Promise<boolean> {
+  const feeds = zeroFeeds(loaded, rows);
+  if (!feeds) return false;
   const fetches = loaded.outputs.filter((o) => o.isTensor).map((o) => o.name);
   try {
     // Logging only fatal errors for these runs: onnxruntime would print a refusal of zeros as an error of its own.
-    for (let i = 0; i < WARM_UP_RUNS; i++) await loaded.session.run(feeds, fetches, { logSeverityLevel: 4 });
+    for (let i = 0; i < runs; i++) await loaded.session.run(feeds, fetches, { logSeverityLevel: 4 });
     return true;
   } catch {
     return false;

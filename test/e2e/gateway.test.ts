@@ -172,6 +172,23 @@ describe('serving gateway', () => {
     const malformed = await call(gw.url, '/v2/models/churn/infer', { body: '{"inputs": [' });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error).toMatch(/not valid JSON/);
+    for (const [path, method] of [
+      ['/v1/models/churn:predict', 'POST'],
+      ['/v1/models/churn:feedback', 'POST'],
+      ['/admin/models/churn/routes', 'PUT'],
+    ]) {
+      const reply = await call(gw.url, path, { method, body: '{"instances": [1,}', token: TOKEN });
+      expect({ path, status: reply.status }).toEqual({ path, status: 400 });
+      expect(reply.body.error).toMatch(/^request body is not valid JSON: /);
+      const empty = await call(gw.url, path, { method, body: '', token: TOKEN });
+      expect({ path, status: empty.status }).toEqual({ path, status: 400 });
+    }
+    const bigAdmin = await call(gw.url, '/admin/models/churn/routes', {
+      method: 'PUT',
+      body: ' '.repeat(4 * 1024 * 1024 + 1),
+      token: TOKEN,
+    });
+    expect(bigAdmin.status).toBe(413);
     const lacking = await call(gw.url, '/v2/models/churn/infer', { body: { inputs: v2Input([customer]).slice(1) } });
     expect(lacking.status).toBe(400);
     expect(lacking.body.error).toMatch(/lacks the model's inputs: plan/);

@@ -1,4 +1,8 @@
-/** Pure parts of the serving gateway: routing buckets, histogram buckets, windowed stats, token, settings, segments. */
+/**
+ * Parts of the serving gateway: routing buckets, histogram buckets, windowed stats, token, settings, segments, and the
+ * model-loading preflight (which spawns its child process).
+ */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +18,7 @@ import {
   VALUE_EDGES,
 } from '../../lib/serving/buckets';
 import { readFeedback } from '../../lib/serving/log-reader';
+import { ModelPreflight } from '../../lib/serving/preflight';
 import { PredictionLog } from '../../lib/serving/prediction-log';
 import { chooseVersion, routingBucket } from '../../lib/serving/routing';
 import type { RouteState } from '../../lib/serving/routing';
@@ -168,9 +173,58 @@ describe('settings', () => {
       MLOPS_GATEWAY_TOKEN: 't',
       MLOPS_GATEWAY_REPLICA: 'a-1',
     });
-    expect(set).toEqual({ maxBodyBytes: 1024, logWindowMs: 5000, reconcileMs: 500, token: 't', replica: 'a-1' });
+    expect(set).toEqual({
+      maxBodyBytes: 1024,
+      logWindowMs: 5000,
+      reconcileMs: 500,
+      token: 't',
+      replica: 'a-1',
+      preflightTimeoutMs: 60000,
+    });
     expect(() => gatewaySettings({ MLOPS_GATEWAY_LOG_WINDOW_S: '7200' })).toThrow(/MLOPS_GATEWAY_LOG_WINDOW_S/);
     expect(() => gatewaySettings({ MLOPS_GATEWAY_REPLICA: 'a/b' })).toThrow(/MLOPS_GATEWAY_REPLICA/);
+  });
+
+  it('reads the preflight timeout and the TLS pair, refusing half a pair', () => {
+    const tls = { MLOPS_GATEWAY_TLS_CERT_PATH: '/c.pem', MLOPS_GATEWAY_TLS_KEY_PATH: '/k.pem' };
+    expect(gatewaySettings({ ...tls, MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S: '5' })).toMatchObject({
+      preflightTimeoutMs: 5000,
+      tls: { certPath: '/c.pem', keyPath: '/k.pem' },
+    });
+    expect(gatewaySettings({ MLOPS_GATEWAY_TLS_CERT_PATH: ' ' }).tls).toBeUndefined();
+    expect(() => gatewaySettings({ MLOPS_GATEWAY_TLS_CERT_PATH: '/c.pem' })).toThrow(
+      /both the certificate and the key/,
+    );
+    expect(() => gatewaySettings({ MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S: '0' })).toThrow(/PREFLIGHT_TIMEOUT_S/);
+  });
+});
+
+describe('model-loading preflight', () => {
+  const fixture = (name: string) => join(__dirname, '..', 'fixtures', 'evaluation', name, 'model.onnx');
+  const sha = async (path: string) =>
+    createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+
+  it('passes a good model in a child once, then from its cache by sha256', async () => {
+    const preflight = new ModelPreflight({ logger: pino({ level: 'silent' }) });
+    const request = { path: fixture('binary'), sha256: await sha(fixture('binary')) };
+    const first = await preflight.check(request);
+    expect(first).toMatchObject({ ok: true, ranZeros: true });
+    expect(preflight.hasPassed(request.sha256)).toBe(true);
+    expect(await preflight.check(request)).toBe(first);
+  });
+
+  it('refuses a malformed model, and bytes that are not the registered ones, with the reason', async () => {
+    const preflight = new ModelPreflight({ logger: pino({ level: 'silent' }) });
+    const malformed = { path: fixture('malformed'), sha256: await sha(fixture('malformed')) };
+    expect(await preflight.check(malformed)).toMatchObject({ ok: false, reason: /not a loadable ONNX model/ });
+    await expect(preflight.require(malformed, 'version 3 of m')).rejects.toThrow(
+      /version 3 of m was refused by the loading preflight: .*not a loadable ONNX model/,
+    );
+    const swapped = await preflight.check({ path: fixture('binary'), sha256: '0'.repeat(64) });
+    expect(swapped).toMatchObject({ ok: false, reason: /not the registered 0{64}/ });
+    expect(preflight.hasPassed('0'.repeat(64))).toBe(false);
   });
 });
 
