@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { registerCodecServerCommand } from './codec-server';
 import { registerDataCommands } from './data';
 import { describeError, ExitCode } from './errors';
 import { registerModelCommands } from './model';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerPipelineCommands(program);
   registerServeCommand(program);
   registerRolloutCommands(program);
+  registerCodecServerCommand(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;

@@ -15,16 +15,19 @@ import { connectWorker, createQueueWorker, installRuntime, runUntilSignal } from
 import { createClient } from '../connection';
 import { runDatasetCheck } from '../dataset';
 import { runLifecycleDemo } from '../demo';
+import { startEncryptedUi } from './codec-server';
+import type { EncryptedUi } from './codec-server';
 import { printDatasetCheck } from './data';
 import { printTable, progress } from './output';
 
 /** The sample dataset `mlops demo` checks. */
 export const DEMO_DATASET = resolve(__dirname, '..', '..', 'examples', 'data', 'churn-sample.csv');
 
-function printAddresses(stack: TemporalStack, config: MlopsConfig, gateway?: Gateway): void {
+function printAddresses(stack: TemporalStack, config: MlopsConfig, gateway?: Gateway, encrypted?: EncryptedUi): void {
+  const uiUrl = encrypted ? encrypted.uiUrl : stack.uiUrl;
   const rows: [string, string][] = [
     ['Temporal gRPC', stack.address],
-    ['Temporal Web UI', stack.uiUrl ?? '(not started: the server is external or the UI is off)'],
+    ['Temporal Web UI', uiUrl ?? '(not started: the server is external or the UI is off)'],
     [
       'gateway',
       gateway
@@ -34,7 +37,14 @@ function printAddresses(stack: TemporalStack, config: MlopsConfig, gateway?: Gat
     ['server', stack.mode === 'external' ? `external at ${stack.address}` : `${stack.mode}, SQLite ${stack.dbFile}`],
     ['namespace', stack.namespace],
     ['state folder', config.home],
+    [
+      'payload encryption',
+      encrypted
+        ? `on (${config.encryptionKeyFile}); codec server ${encrypted.codec.server.url}, token in ${encrypted.codec.tokenFile ?? 'MLOPS_CODEC_TOKEN'}`
+        : 'off (set MLOPS_ENCRYPTION_KEY_FILE, see docs/security.md)',
+    ],
   ];
+  if (encrypted && uiUrl) rows.push(['decoded Web UI', `sign the browser in once at ${encrypted.codec.loginUrl}`]);
   printTable(rows);
 }
 
@@ -44,15 +54,19 @@ async function runStack(options: {
   gateway: boolean;
   /** Prediction-log window of the gateway in ms (the demo uses a short one so drift shows quickly). */
   gatewayLogWindowMs?: number;
-  afterReady?: (config: MlopsConfig, stack: TemporalStack, gateway?: Gateway) => Promise<void>;
+  afterReady?: (config: MlopsConfig, stack: TemporalStack, gateway?: Gateway, uiUrl?: string) => Promise<void>;
 }): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'mlops-up', { human: true });
-  const stack = await provisionTemporal({ config, withUi: options.ui, onProgress: progress });
+  // With encryption on, the UI is started after the codec server, with the codec endpoint in its config.
+  const encryption = Boolean(config.encryptionKeyFile);
+  const stack = await provisionTemporal({ config, withUi: options.ui && !encryption, onProgress: progress });
   const stackConfig = { ...config, temporalAddress: stack.address };
   let workers: Worker[] = [];
   let gateway: Gateway | undefined;
+  let encrypted: EncryptedUi | undefined;
   try {
+    encrypted = await startEncryptedUi(stackConfig, stack, options.ui, logger);
     installRuntime(logger);
     const connection = await connectWorker(stackConfig);
     for (const queue of [TaskQueue.control, TaskQueue.data, TaskQueue.gpu]) {
@@ -68,22 +82,25 @@ async function runStack(options: {
       });
     }
   } catch (err) {
+    await encrypted?.stop();
     await stack.stop();
     workers = [];
     throw err;
   }
-  printAddresses(stack, config, gateway);
+  printAddresses(stack, config, gateway, encrypted);
   progress(`workers polling: control, data, gpu${gateway ? `; gateway on ${gateway.url}` : ''}`);
   progress('mlops is ready. Press Ctrl-C to stop.');
   const running = runUntilSignal(workers, logger, async () => {
     if (gateway) await gateway.close();
+    await encrypted?.stop();
     progress('workers stopped; stopping the Temporal server');
     await stack.stop();
     progress('stopped');
   });
   if (options.afterReady) {
     // The demo's work runs beside the workers; a failure is reported but leaves the stack up to inspect.
-    options.afterReady(stackConfig, stack, gateway).catch((err: unknown) => {
+    const uiUrl = encrypted ? encrypted.uiUrl : stack.uiUrl;
+    options.afterReady(stackConfig, stack, gateway, uiUrl).catch((err: unknown) => {
       progress(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
     });
   }
@@ -108,15 +125,15 @@ export function registerStackCommands(program: Command): void {
         ui: true,
         gateway: true,
         gatewayLogWindowMs: 5000,
-        afterReady: async (config, stack, gateway) => {
+        afterReady: async (config, _stack, gateway, uiUrl) => {
           const client = await createClient(config);
           try {
             progress(`checking ${DEMO_DATASET}`);
             printDatasetCheck(await runDatasetCheck({ client, dataset: DEMO_DATASET, model: opts.model }));
-            if (stack.uiUrl) {
+            if (uiUrl) {
               const query = encodeURIComponent(`MlModel="${opts.model}"`);
               progress(
-                `watch the lifecycle in the Web UI: ${stack.uiUrl}/namespaces/${config.namespace}/workflows?query=${query}`,
+                `watch the lifecycle in the Web UI: ${uiUrl}/namespaces/${config.namespace}/workflows?query=${query}`,
               );
             }
             if (!gateway) throw new Error('the demo needs the gateway');

@@ -53,7 +53,8 @@ export function parsePayloadsBody(body: string): Payload[] {
         metadata[key] = bytes(value, `payloads[${i}].metadata.${key}`);
       }
     }
-    const data = item.data === undefined || item.data === null ? new Uint8Array() : bytes(item.data, `payloads[${i}].data`);
+    const data =
+      item.data === undefined || item.data === null ? new Uint8Array() : bytes(item.data, `payloads[${i}].data`);
     return { metadata, data };
   });
 }

@@ -143,7 +143,12 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
       res.writeHead(303, { Location: target }).end();
       return;
     }
-    send(res, 200, loginPage(undefined, 'Signed in: the Web UI now shows decoded payloads.'), 'text/html; charset=utf-8');
+    send(
+      res,
+      200,
+      loginPage(undefined, 'Signed in: the Web UI now shows decoded payloads.'),
+      'text/html; charset=utf-8',
+    );
   }
 
   const server = createServer((req, res) => {

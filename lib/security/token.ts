@@ -28,7 +28,8 @@ export async function resolveCodecToken(home: string, configured?: string): Prom
   }
   if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
   const token = (await readFile(file, 'utf8')).trim();
-  if (token === '') throw new Error(`${file} is empty: delete it so a new token is generated, or set MLOPS_CODEC_TOKEN`);
+  if (token === '')
+    throw new Error(`${file} is empty: delete it so a new token is generated, or set MLOPS_CODEC_TOKEN`);
   return { token, file };
 }
 

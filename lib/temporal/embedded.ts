@@ -7,7 +7,8 @@ import type { ServerPorts } from './ports';
 import { isListening } from './ports';
 import { startProcess, waitUntilReady } from './process';
 import type { ManagedProcess } from './process';
-import { renderEmbeddedConfig } from './server-config';
+import { renderEmbeddedConfig, renderUiConfig } from './server-config';
+import type { UiCodecConfig } from './server-config';
 
 /** Options of `startEmbeddedServer`. */
 export interface EmbeddedServerOptions {
@@ -19,6 +20,51 @@ export interface EmbeddedServerOptions {
   namespace: string;
   /** How long to wait for the frontend to answer. */
   readyTimeoutMs?: number;
+  /** The UI's codec server, when payloads are encrypted (the UI then shows them decoded). */
+  codec?: UiCodecConfig;
+}
+
+/** Options of `startEmbeddedUi`. */
+export interface EmbeddedUiOptions {
+  uiBinary: string;
+  /** Folder for the UI's config and log (`<home>/temporal` for the embedded stack). */
+  dir: string;
+  temporalAddress: string;
+  port: number;
+  namespace: string;
+  codec?: UiCodecConfig;
+}
+
+/**
+ * Starts the pinned Web UI server on 127.0.0.1:`port` against `temporalAddress` and waits until it listens. Used by
+ * the embedded stack, and by `mlops up` to start the UI with a codec endpoint next to a server it provisioned.
+ */
+export async function startEmbeddedUi(options: EmbeddedUiOptions): Promise<ManagedProcess> {
+  if (await isListening('127.0.0.1', options.port)) {
+    throw new ProvisionError(
+      `port ${options.port} (Web UI) on 127.0.0.1 is already in use: stop what listens there, or set MLOPS_UI_PORT`,
+    );
+  }
+  const root = join(options.dir, 'ui');
+  await renderUiConfig({
+    root,
+    temporalAddress: options.temporalAddress,
+    uiPort: options.port,
+    namespace: options.namespace,
+    codec: options.codec,
+  });
+  const ui = startProcess({
+    name: 'temporal-ui',
+    command: options.uiBinary,
+    args: ['--root', root, '--config', 'config', '--env', 'development', 'start'],
+    logFile: join(options.dir, 'ui.log'),
+    cwd: root,
+  });
+  await waitUntilReady(ui, () => isListening('127.0.0.1', options.port), {
+    timeoutMs: 30000,
+    what: `listen on 127.0.0.1:${options.port}`,
+  });
+  return ui;
 }
 
 /** A running embedded server (and UI). */
@@ -45,7 +91,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       );
     }
   }
-  const rendered = await renderEmbeddedConfig({ home: options.home, ports, namespace: options.namespace });
+  const rendered = await renderEmbeddedConfig({
+    home: options.home,
+    ports,
+    namespace: options.namespace,
+    codec: options.codec,
+  });
   await mkdir(rendered.dir, { recursive: true });
   const server = startProcess({
     name: 'temporal-server',
@@ -60,17 +111,19 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   });
   let ui: ManagedProcess | undefined;
   if (options.uiBinary) {
-    ui = startProcess({
-      name: 'temporal-ui',
-      command: options.uiBinary,
-      args: ['--root', rendered.uiRoot, '--config', 'config', '--env', 'development', 'start'],
-      logFile: join(rendered.dir, 'ui.log'),
-      cwd: rendered.uiRoot,
-    });
-    await waitUntilReady(ui, () => isListening('127.0.0.1', ports.ui), {
-      timeoutMs: 30000,
-      what: `listen on 127.0.0.1:${ports.ui}`,
-    });
+    try {
+      ui = await startEmbeddedUi({
+        uiBinary: options.uiBinary,
+        dir: rendered.dir,
+        temporalAddress: address,
+        port: ports.ui,
+        namespace: options.namespace,
+        codec: options.codec,
+      });
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
   }
   return {
     address,

@@ -2,6 +2,7 @@
  * What lifecycle tests run against: the jest test server, one worker per queue (control, data, gpu) on
  * unique task queues, and a real gateway on the same MLOPS_HOME.
  */
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { controlActivities, dataActivities, gpuActivities } from '../../activities';
@@ -19,10 +20,14 @@ export interface LifecycleStack {
   stop(): Promise<void>;
 }
 
-/** Points MLOPS_HOME at `home`, then starts the gateway and the three workers. */
+/**
+ * Points MLOPS_HOME at `home`, then starts the gateway and the three workers. A `dataConverter` (payload
+ * encryption) is used by the client and every worker, as `mlops up` uses it when MLOPS_ENCRYPTION_KEY_FILE is set.
+ */
 export async function startLifecycleStack(
   home: string,
   gatewayOptions: Partial<StartGatewayOptions> = {},
+  options: { dataConverter?: DataConverter } = {},
 ): Promise<LifecycleStack> {
   const saved = { home: process.env.MLOPS_HOME, token: process.env.MLOPS_GATEWAY_TOKEN };
   process.env.MLOPS_HOME = home;
@@ -33,17 +38,19 @@ export async function startLifecycleStack(
   const env = await TestWorkflowEnvironment.createFromExistingServer({
     address: config.temporalAddress,
     namespace: config.namespace,
+    ...(options.dataConverter ? { client: { dataConverter: options.dataConverter } } : {}),
   });
   const connection = env.nativeConnection;
+  const common = { connection, ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) };
   const workers = [
     await Worker.create({
-      connection,
+      ...common,
       taskQueue: queues.control,
       workflowsPath: WORKFLOWS_PATH,
       activities: controlActivities,
     }),
-    await Worker.create({ connection, taskQueue: queues.data, activities: dataActivities }),
-    await Worker.create({ connection, taskQueue: queues.gpu, activities: gpuActivities }),
+    await Worker.create({ ...common, taskQueue: queues.data, activities: dataActivities }),
+    await Worker.create({ ...common, taskQueue: queues.gpu, activities: gpuActivities }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));
   return {
