@@ -1,27 +1,14 @@
 /**
- * computeDrift's per-column statistics on in-memory Arrow columns: the composition of lib/data/drift.ts
- * (reference deciles, PSI and Jensen–Shannon on the bins, KS with its p-value; PSI, Jensen–Shannon and chi-square
- * on categories) without its file reading, built only from the library's exported kernels.
+ * computeDrift's per-column statistics on in-memory Arrow columns: lib/data/drift.ts's reference and drift
+ * functions (reference deciles, PSI and Jensen–Shannon on the bins, KS with its p-value; PSI, Jensen–Shannon and
+ * chi-square on categories) without its file reading.
  */
 import type { Vector } from 'apache-arrow';
 import { categoricalValues, numericValues } from '../lib/data/columns';
-import {
-  binCounts,
-  chiSquare,
-  jensenShannonDistance,
-  ksTwoSample,
-  populationStabilityIndex,
-} from '../lib/data/drift-stats';
-import type { KsTwoSampleResult } from '../lib/data/drift-stats';
-import { quantile } from '../lib/data/numeric-accumulator';
-
-/** The statistics of one column. */
-export interface ColumnStatistics {
-  psi: number;
-  jsDistance: number;
-  ks?: KsTwoSampleResult;
-  chiSquare?: { statistic: number | null; pValue: number };
-}
+import { categoricalDrift as categoricalColumnDrift, numericDrift as numericColumnDrift } from '../lib/data/drift';
+import { numericReference } from '../lib/data/drift';
+import type { ColumnDrift } from '../lib/data/drift';
+import { defaultDriftPolicy } from '../lib/data/drift-policy';
 
 /** Non-null values of a numeric column (as collectColumns keeps them). */
 export function presentValues(vector: Vector): Float64Array {
@@ -48,39 +35,11 @@ export function categoryCounts(vector: Vector): Map<string, number> {
 }
 
 /** PSI and Jensen–Shannon on the reference's decile bins, and the two-sample KS test with its p-value. */
-export function numericDrift(reference: Float64Array, current: Float64Array): ColumnStatistics {
-  const sorted = reference.slice().sort();
-  const edges = [...new Set(Array.from({ length: 11 }, (_, i) => quantile(sorted, i / 10)))];
-  const edgeArray = Float64Array.from(edges.length === 1 ? [edges[0], edges[0]] : edges);
-  const expected = binCounts({ values: sorted, edges: edgeArray });
-  const observed = binCounts({ values: current, edges: edgeArray });
-  return {
-    psi: populationStabilityIndex({ reference: expected, current: observed }),
-    jsDistance: jensenShannonDistance({ p: expected, q: observed }),
-    ks: ksTwoSample({ reference: sorted, current, referenceSorted: true }),
-  };
+export function numericDrift(reference: Float64Array, current: Float64Array): ColumnDrift {
+  return numericColumnDrift(numericReference(reference), current, defaultDriftPolicy);
 }
 
 /** PSI and Jensen–Shannon over the categories of both sides, chi-square over the reference's categories. */
-export function categoricalDrift(reference: Map<string, number>, current: Map<string, number>): ColumnStatistics {
-  const categories = [...new Set([...reference.keys(), ...current.keys()])];
-  const expectedCounts = categories.map((c) => reference.get(c) ?? 0);
-  const observedCounts = categories.map((c) => current.get(c) ?? 0);
-  const referenceTotal = expectedCounts.reduce((a, b) => a + b, 0);
-  const currentTotal = observedCounts.reduce((a, b) => a + b, 0);
-  const unseen = categories.some((_, i) => expectedCounts[i] === 0 && observedCounts[i] > 0);
-  let chi: ColumnStatistics['chiSquare'] = { statistic: null, pValue: 0 };
-  if (!unseen) {
-    const known = categories.map((_, i) => i).filter((i) => expectedCounts[i] > 0);
-    const result = chiSquare({
-      observed: known.map((i) => observedCounts[i]),
-      expected: known.map((i) => (expectedCounts[i] / referenceTotal) * currentTotal),
-    });
-    chi = { statistic: result.statistic, pValue: result.pValue };
-  }
-  return {
-    psi: populationStabilityIndex({ reference: expectedCounts, current: observedCounts }),
-    jsDistance: jensenShannonDistance({ p: expectedCounts, q: observedCounts }),
-    chiSquare: chi,
-  };
+export function categoricalDrift(reference: Map<string, number>, current: Map<string, number>): ColumnDrift {
+  return categoricalColumnDrift({ kind: 'categorical', counts: reference, other: 0 }, current, defaultDriftPolicy);
 }

@@ -5,10 +5,17 @@ import { DomainError } from '../errors';
 import { collectColumns } from './collect';
 import type { CollectedColumn } from './collect';
 import type { DriftPolicy } from './drift-policy';
-import { binCounts, chiSquare, jensenShannonDistance, ksTwoSample, populationStabilityIndex } from './drift-stats';
+import {
+  binCountsSorted,
+  chiSquare,
+  jensenShannonDistance,
+  ksTwoSample,
+  populationStabilityIndex,
+} from './drift-stats';
 import type { KsTwoSampleResult } from './drift-stats';
 import { quantile } from './numeric-accumulator';
 import type { ColumnProfile, DatasetProfile } from './report';
+import { sortFloat64 } from './sort';
 
 /** Drift of one column. */
 export interface ColumnDrift {
@@ -64,11 +71,16 @@ function decileEdges(sorted: Float64Array): Float64Array {
   return Float64Array.from(edges.length === 1 ? [edges[0], edges[0]] : edges);
 }
 
+/** The reference side of a numeric column's values (NaN-free): sorted once, with its decile bins. */
+export function numericReference(values: Float64Array): Extract<Reference, { kind: 'numeric' }> {
+  const sorted = sortFloat64(values.slice());
+  const edges = decileEdges(sorted);
+  return { kind: 'numeric', sorted, edges, proportions: binCountsSorted({ values: sorted, edges }) };
+}
+
 function referenceFromColumn(column: CollectedColumn): Reference {
   if (column.kind === 'categorical') return { kind: 'categorical', counts: column.counts, other: 0 };
-  const sorted = column.values.slice().sort();
-  const edges = decileEdges(sorted);
-  return { kind: 'numeric', sorted, edges, proportions: binCounts({ values: sorted, edges }) };
+  return numericReference(column.values);
 }
 
 /** The reference side of one profiled column. */
@@ -88,16 +100,19 @@ export function referenceFromProfile(column: ColumnProfile): Reference {
   };
 }
 
-/** Drift of a numeric column's current values (NaN-free) against its reference. */
+/** Drift of a numeric column's current values (NaN-free) against its reference; `values` is left as it was. */
 export function numericDrift(
   ref: Extract<Reference, { kind: 'numeric' }>,
   values: Float64Array,
   policy: DriftPolicy,
 ): ColumnDrift {
-  const current = binCounts({ values, edges: ref.edges });
+  // One sort of the current values serves KS and the bins.
+  const sorted = sortFloat64(values.slice());
+  if (Number.isNaN(sorted[sorted.length - 1])) throw new RangeError('the current sample contains NaN');
+  const current = binCountsSorted({ values: sorted, edges: ref.edges });
   const psi = populationStabilityIndex({ reference: ref.proportions, current });
   const jsDistance = jensenShannonDistance({ p: ref.proportions, q: current });
-  const ks = ksTwoSample({ reference: ref.sorted, current: values, referenceSorted: true });
+  const ks = ksTwoSample({ reference: ref.sorted, current: sorted, referenceSorted: true, currentSorted: true });
   const reasons: string[] = [];
   if (psi > policy.psi) reasons.push(`psi ${psi.toFixed(4)} > ${policy.psi}`);
   if (jsDistance > policy.jsDistance) reasons.push(`jsDistance ${jsDistance.toFixed(4)} > ${policy.jsDistance}`);

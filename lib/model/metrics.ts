@@ -2,6 +2,7 @@
  * Classification and regression metrics on columnar predictions, defined as scikit-learn defines them
  * (zero_division=0, ROC AUC one-vs-rest macro for more than two classes, log loss clipped at float64 eps).
  */
+import { sortFloat64 } from '../data/sort';
 
 /** Inputs of `classificationMetrics`: class codes per row (−1: not a class of the model). */
 export interface ClassificationInput {
@@ -31,94 +32,6 @@ const EPS = 2.220446049250313e-16;
 const ECE_BINS = 10;
 
 const ratio = (num: number, den: number) => (den === 0 ? 0 : num / den);
-
-/** Below this length the built-in sort is as fast as the radix sort. */
-const RADIX_MIN = 1 << 12;
-
-/**
- * LSD radix sort of `n` unsigned keys of `stride` 32-bit words each (low word first), 16 bits per pass; a pass is
- * skipped when every key has the same digit there. Returns the array holding the sorted keys (`keys` or a copy).
- */
-function radixSort(keys: Uint32Array, stride: 1 | 2, n: number): Uint32Array {
-  const passes = 2 * stride;
-  const counts = new Uint32Array(passes * 65536);
-  for (let i = 0; i < n * stride; i += stride) {
-    for (let w = 0; w < stride; w++) {
-      const word = keys[i + w];
-      counts[w * 131072 + (word & 0xffff)]++;
-      counts[w * 131072 + 65536 + (word >>> 16)]++;
-    }
-  }
-  let source: Uint32Array = keys;
-  let target: Uint32Array = new Uint32Array(n * stride);
-  for (let pass = 0; pass < passes; pass++) {
-    const base = pass * 65536;
-    const word = pass >> 1;
-    const shift = (pass & 1) * 16;
-    if (counts[base + ((source[word] >>> shift) & 0xffff)] === n) continue;
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const count = counts[base + d];
-      counts[base + d] = sum;
-      sum += count;
-    }
-    if (stride === 1) {
-      for (let i = 0; i < n; i++) target[counts[base + ((source[i] >>> shift) & 0xffff)]++] = source[i];
-    } else {
-      for (let i = 0; i < 2 * n; i += 2) {
-        const at = 2 * counts[base + ((source[i + word] >>> shift) & 0xffff)]++;
-        target[at] = source[i];
-        target[at + 1] = source[i + 1];
-      }
-    }
-    [source, target] = [target, source];
-  }
-  return source;
-}
-
-/** IEEE bits (sign word) to an unsigned key that orders as the numbers do, and back. */
-const toKey = (word: number) => (word & 0x80000000 ? ~word : word | 0x80000000) >>> 0;
-const fromKey = (key: number) => (key & 0x80000000 ? key & 0x7fffffff : ~key) >>> 0;
-
-/**
- * Sorts in place exactly as `Float64Array.prototype.sort` does (ascending, -0 before +0, NaN last), by an LSD radix
- * sort on the IEEE bits for large arrays. Values that are all float32 (probabilities from a float32 model) sort as
- * 32-bit keys in two passes: several times faster than the comparison sort on a million scores.
- */
-export function sortFloat64(values: Float64Array): Float64Array {
-  if (values.length < RADIX_MIN) return values.sort();
-  let n = 0;
-  let float32 = true;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    values[n++] = v;
-    if (float32 && Math.fround(v) !== v) float32 = false;
-  }
-  if (float32) {
-    const narrow = new Float32Array(values.subarray(0, n));
-    const keys = new Uint32Array(narrow.buffer);
-    for (let i = 0; i < n; i++) keys[i] = toKey(keys[i]);
-    const sorted = radixSort(keys, 1, n);
-    for (let i = 0; i < n; i++) keys[i] = fromKey(sorted[i]);
-    values.set(narrow);
-  } else {
-    // Little-endian halves [low, high] of each double; the high word carries the sign.
-    const keys = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-    for (let i = 0; i < 2 * n; i += 2) {
-      if (keys[i + 1] & 0x80000000) keys[i] = ~keys[i];
-      keys[i + 1] = toKey(keys[i + 1]);
-    }
-    const sorted = radixSort(keys, 2, n);
-    for (let i = 0; i < 2 * n; i += 2) {
-      const high = sorted[i + 1];
-      keys[i] = high & 0x80000000 ? sorted[i] : ~sorted[i];
-      keys[i + 1] = fromKey(high);
-    }
-  }
-  values.fill(Number.NaN, n);
-  return values;
-}
 
 /** Binary ROC AUC from the scores of the positives and of the negatives (both sorted here, in place). */
 function separatedRocAuc(pos: Float64Array, neg: Float64Array): number {
