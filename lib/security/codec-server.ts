@@ -107,7 +107,11 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://codec').pathname;
-    if (!cors(req, res)) throw new HttpError(403, 'origin not allowed: set MLOPS_CODEC_UI_ORIGIN to the Web UI origin');
+    // The sign-in form posts from this server's own page; everything else answers the UI origins only.
+    const ownPage = path === '/login' && req.headers.origin === `http://${req.headers.host}`;
+    if (!ownPage && !cors(req, res)) {
+      throw new HttpError(403, 'origin not allowed: set MLOPS_CODEC_UI_ORIGIN to the Web UI origin');
+    }
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
       res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Namespace, Authorization, Authorization-Extras');

@@ -1,11 +1,12 @@
 /** Helpers for the Web UI test: the system chromium, and the pinned Web UI server against a running Temporal server. */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureBinaries, findOnPath } from '../../lib/temporal/binaries';
 import { freePort, isListening } from '../../lib/temporal/ports';
 import { startProcess, waitUntilReady } from '../../lib/temporal/process';
-import { INFRA_DIR, renderTemplate } from '../../lib/temporal/server-config';
+import { renderUiConfig } from '../../lib/temporal/server-config';
+import type { UiCodecConfig } from '../../lib/temporal/server-config';
 
 /**
  * The chromium to drive: MLOPS_CHROMIUM when set (an error if it does not exist), else `chromium` or
@@ -29,22 +30,29 @@ export interface WebUi {
 }
 
 /**
- * Starts the pinned Web UI server (infra/temporal/ui.yaml, as `mlops up` starts it) on a free port of
- * 127.0.0.1 against the server at `temporalAddress`, with its config and log under `dir`.
+ * Starts the pinned Web UI server (infra/temporal/ui.yaml, as `mlops up` starts it) on 127.0.0.1 (`port`, else a
+ * free one) against the server at `temporalAddress`, with its config and log under `dir`; with `codec`, the UI
+ * decodes payloads through that codec server.
  */
 export async function startWebUi(options: {
   temporalAddress: string;
   namespace: string;
   cacheDir: string;
   dir: string;
+  port?: number;
+  codec?: UiCodecConfig;
 }): Promise<WebUi> {
   const { ui } = await ensureBinaries({ cacheDir: options.cacheDir });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const root = join(options.dir, 'ui');
-  await mkdir(join(root, 'config'), { recursive: true });
-  const template = await readFile(join(INFRA_DIR, 'ui.yaml'), 'utf8');
-  const values = { TEMPORAL_ADDRESS: options.temporalAddress, UI_PORT: port, NAMESPACE: options.namespace };
-  await writeFile(join(root, 'config', 'development.yaml'), renderTemplate(template, values));
+  await mkdir(options.dir, { recursive: true });
+  await renderUiConfig({
+    root,
+    temporalAddress: options.temporalAddress,
+    uiPort: port,
+    namespace: options.namespace,
+    codec: options.codec,
+  });
   const server = startProcess({
     name: 'temporal-ui',
     command: ui,

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { Client, WorkflowFailedError } from '@temporalio/client';
@@ -131,7 +131,8 @@ describeWithDb(title, () => {
     const errors: Record<string, string> = {};
 
     // Canaries 0-5: secrets a pipeline spec names (4 environment variables, 2 files); only the trainer reads them.
-    const params: Record<string, unknown> = { maxEpochs: 2 };
+    // checkpointEvery: 1 makes the training activity heartbeat checkpoint paths (under this test's folder).
+    const params: Record<string, unknown> = { maxEpochs: 2, checkpointEvery: 1 };
     for (let i = 0; i < 4; i++) {
       setEnv(`MLOPS_SCAN_SECRET_${i}`, planted[i]);
       params[`hubToken${i}`] = { env: `MLOPS_SCAN_SECRET_${i}` };
@@ -247,6 +248,12 @@ describeWithDb(title, () => {
       ...(await scanFiles(await filesUnder(home), planted)),
     ];
     expect(describeHits(hits, names)).toEqual([]);
+    // Nor any path under this test's folder: dataset paths, run folders and the checkpoints the training activity
+    // heartbeats are all payloads, so the database holds none of them in plaintext.
+    expect(await readdir(join(home, 'runs'), { recursive: true })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/checkpoints/)]),
+    );
+    expect(describeHits(await scanFiles(db, [dir]), new Map([[dir, 'the test folder path']]))).toEqual([]);
   });
 
   it('without encryption, the same scan finds the payload canaries in the database (the scan can fail)', async () => {
