@@ -30,9 +30,14 @@ export interface RunTrainerOptions {
   onLogLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Aborting kills the process group (SIGTERM, then SIGKILL after `killGraceMs`). */
   signal?: AbortSignal;
-  /** Subscribes to preemption notices; on one the trainer gets SIGTERM and checkpoints. */
+  /**
+   * Subscribes to preemption notices; on one the trainer's group gets SIGTERM (the trainer checkpoints and exits),
+   * then SIGKILL after `preemptionGraceMs` if anything of it is still running.
+   */
   onPreemption?: (listener: () => void) => () => void;
   killGraceMs?: number;
+  /** Time a preempted trainer has to checkpoint and exit before its group is killed (default 30 s). */
+  preemptionGraceMs?: number;
 }
 
 /** Starts the trainer and resolves when it exits. */
@@ -52,12 +57,13 @@ export function runTrainerProcess(options: RunTrainerOptions): Promise<TrainerOu
     }
   };
   let killTimer: NodeJS.Timeout | undefined;
-  const terminate = () => {
+  const terminate = (graceMs: number) => {
     group('SIGTERM');
-    killTimer ??= setTimeout(() => group('SIGKILL'), options.killGraceMs ?? 5000);
+    killTimer ??= setTimeout(() => group('SIGKILL'), graceMs);
   };
-  options.signal?.addEventListener('abort', terminate, { once: true });
-  const unsubscribe = options.onPreemption?.(() => group('SIGTERM'));
+  const cancel = () => terminate(options.killGraceMs ?? 5000);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  const unsubscribe = options.onPreemption?.(() => terminate(options.preemptionGraceMs ?? 30000));
   createInterface({ input: child.stdout }).on('line', (line) => {
     const event = parseTrainerLine(line);
     if (!event) return options.onLogLine?.(line, 'stdout');
@@ -76,12 +82,12 @@ export function runTrainerProcess(options: RunTrainerOptions): Promise<TrainerOu
     child.on('error', (err) => reject(err));
     child.on('close', (code, sig) => {
       if (killTimer) {
-        // Cancelled and the trainer has exited: anything left in its group (a child that ignored SIGTERM and
-        // holds none of our pipes) gets SIGKILL now, as the grace timer that would have killed it ends here.
+        // Cancelled or preempted, and the trainer has exited: anything left in its group (a child that ignored
+        // SIGTERM and holds none of our pipes) gets SIGKILL now, as the grace timer that would have killed it ends.
         clearTimeout(killTimer);
         group('SIGKILL');
       }
-      options.signal?.removeEventListener('abort', terminate);
+      options.signal?.removeEventListener('abort', cancel);
       unsubscribe?.();
       outcome.exitCode = code;
       outcome.signal = sig;
