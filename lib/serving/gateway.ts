@@ -46,6 +46,8 @@ export interface StartGatewayOptions {
   replica?: string;
   /** Threads onnxruntime uses inside one operator of a session. */
   intraOpThreads?: number;
+  /** Most rows one micro-batched run joins (default MLOPS_GATEWAY_MAX_BATCH_ROWS, else 256; 1 turns it off). */
+  maxBatchRows?: number;
   /** Time a model-loading preflight child may take (default MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S, else 60 s). */
   preflightTimeoutMs?: number;
   /** Serve HTTPS with these PEM files (default MLOPS_GATEWAY_TLS_CERT_PATH and _KEY_PATH, else plain HTTP). */
@@ -128,7 +130,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     timeoutMs: options.preflightTimeoutMs ?? settings.preflightTimeoutMs,
     logger,
   });
-  const source = { registry, store, intraOpThreads: options.intraOpThreads, preflight };
+  const maxBatchRows = options.maxBatchRows ?? settings.maxBatchRows;
+  const source = { registry, store, intraOpThreads: options.intraOpThreads, preflight, maxBatchRows };
   const reconciler = new Reconciler(source, logger, (table) => metrics.setRoutes(table));
   const log = new PredictionLog(options.home, {
     windowMs: options.logWindowMs ?? settings.logWindowMs,

@@ -95,7 +95,7 @@ export async function serveInference(
     const requestId = bodyId ?? header(req, REQUEST_ID_HEADER) ?? randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const fetches = v2 ? [...new Set([...wanted, ...served.predictionOutputs])] : served.predictionOutputs;
-    const results = await served.run(decoded.feeds, fetches);
+    const results = await served.run(decoded.feeds, fetches, decoded.rows, v2 ? undefined : decoded.sameAs);
     predictions = served.plan ? readPredictions(served.plan, results, decoded.rows) : undefined;
     const modelVersion = String(served.version);
     if (v2) {

@@ -7,7 +7,11 @@ import type { ColumnData, InputBinding } from '../model/binding';
 import { buildFeeds } from '../model/binding';
 import { HttpError, isObject } from './http';
 import type { ServedVersion } from './served-version';
+import type { Feeds } from './batcher';
 import type { DecodedRequest, FeatureColumns } from './tensors';
+
+/** The batch key of `:predict` requests: a version decodes them all to the same inputs, types and trailing dims. */
+const ROWS_KEY = '\u0002rows';
 
 function bad(message: string): HttpError {
   return new HttpError(400, message);
@@ -18,6 +22,10 @@ function featureList(version: ServedVersion): string {
   return version.features.map((f) => f.name).join(', ');
 }
 
+function missingFeature(name: string, row: number, version: ServedVersion): HttpError {
+  return bad(`instance ${row} has no feature '${name}' (the model takes ${featureList(version)})`);
+}
+
 /** Reads one feature of every row: numbers (null → NaN) for numeric features, text for string ones. */
 function featureColumn(
   rows: Record<string, unknown>[],
@@ -25,24 +33,23 @@ function featureColumn(
   numeric: boolean,
   version: ServedVersion,
 ): Float64Array | string[] {
-  for (let i = 0; i < rows.length; i++) {
-    if (!(name in rows[i]))
-      throw bad(`instance ${i} has no feature '${name}' (the model takes ${featureList(version)})`);
-  }
   if (!numeric) {
     return rows.map((row, i) => {
       const v = row[name];
       if (v === null) return '';
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+      if (v === undefined && !(name in row)) throw missingFeature(name, i, version);
       throw bad(`feature '${name}' of instance ${i} must be a string, got ${JSON.stringify(v)}`);
     });
   }
+  // One pass, the common case (a number) first; a missing key reads as undefined and is told apart only then.
   const out = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][name];
     if (typeof v === 'number') out[i] = v;
     else if (v === null) out[i] = NaN;
     else if (typeof v === 'boolean') out[i] = v ? 1 : 0;
+    else if (v === undefined && !(name in rows[i])) throw missingFeature(name, i, version);
     else throw bad(`feature '${name}' of instance ${i} must be a number or null, got ${JSON.stringify(v)}`);
   }
   return out;
@@ -78,7 +85,7 @@ export function decodeInstances(version: ServedVersion, body: unknown): DecodedR
   const n = objects.length;
   const features: FeatureColumns = new Map();
   for (const f of version.features) features.set(f.name, featureColumn(objects, f.name, f.numeric, version));
-  const feeds: Record<string, ort.Tensor> = {};
+  const feeds: Feeds = {};
   let matrices: Extract<InputBinding, { kind: 'matrix' }>[] | undefined;
   for (const b of version.bindings) {
     if (b.kind === 'matrix') {
@@ -86,13 +93,19 @@ export function decodeInstances(version: ServedVersion, body: unknown): DecodedR
       continue;
     }
     const column = features.get(b.column) as Float64Array | string[];
+    const dims = b.rank === 1 ? [n] : [n, 1];
+    if ((b.type === 'float32' || b.type === 'other') && !Array.isArray(column)) {
+      // Left float64: the tensor is made (and converted) when it runs, once for a whole batch.
+      feeds[b.input] = { type: 'float32', data: column, dims };
+      continue;
+    }
     const data = Array.isArray(column) ? column : asInputType(column, b.type);
-    feeds[b.input] = new ort.Tensor(b.type === 'other' ? 'float32' : b.type, data, b.rank === 1 ? [n] : [n, 1]);
+    feeds[b.input] = new ort.Tensor(b.type === 'other' ? 'float32' : b.type, data, dims);
   }
   if (matrices) {
     const data = new Map<string, ColumnData>();
     for (const b of matrices) for (const name of b.columns) data.set(name, features.get(name) as Float64Array);
     Object.assign(feeds, buildFeeds(matrices, data, 0, n));
   }
-  return { rows: n, feeds, features };
+  return { rows: n, feeds, features, sameAs: ROWS_KEY };
 }

@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VALUE_EDGES } from './buckets';
 import type { ServedModel } from './reconciler';
+import type { ServedVersion } from './served-version';
 
 /** Latency histogram bounds in seconds. */
 const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -66,6 +67,16 @@ export class GatewayMetrics {
   private readonly pendingRequests: PendingCounts<'endpoint'>;
   private readonly pendingErrors: PendingCounts<'status'>;
   private readonly pendingClasses: PendingCounts<'class'>;
+  private readonly runs: Counter<'model' | 'version'>;
+  private readonly runRequests: Counter<'model' | 'version'>;
+  /** Latency and value histograms of each version, resolved once: prom-client hashes label objects per call. */
+  private readonly children = new Map<
+    string,
+    { latency: Histogram.Internal<'model' | 'version'>; values: Histogram.Internal<'model' | 'version'> }
+  >();
+  /** Run counts of the routed versions as last flushed, to add only what is new. */
+  private readonly flushedRuns = new Map<ServedVersion, { runs: number; requests: number }>();
+  private table: ReadonlyMap<string, ServedModel> = new Map();
 
   constructor() {
     const registers = [this.registry];
@@ -117,6 +128,19 @@ export class GatewayMetrics {
       labelNames: ['model'],
       registers,
     });
+    this.runs = new Counter({
+      name: 'mlops_gateway_session_runs_total',
+      help: 'onnxruntime session runs, per routed model version (fewer than requests when requests were batched)',
+      labelNames: ['model', 'version'],
+      registers,
+      collect: () => this.flushRuns(),
+    });
+    this.runRequests = new Counter({
+      name: 'mlops_gateway_run_requests_total',
+      help: 'Inference requests those session runs answered, per routed model version',
+      labelNames: ['model', 'version'],
+      registers,
+    });
     this.pendingRequests = new PendingCounts(this.requests, 'endpoint');
     this.pendingErrors = new PendingCounts(this.errors, 'status');
     this.pendingClasses = new PendingCounts(this.classes, 'class');
@@ -127,14 +151,37 @@ export class GatewayMetrics {
     const version = String(o.version);
     this.pendingRequests.add(o.model, version, o.endpoint);
     if (o.status >= 400) this.pendingErrors.add(o.model, version, String(o.status));
-    const labels = { model: o.model, version };
-    this.latency.observe(labels, o.seconds);
+    const key = `${o.model}\u0000${version}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = { latency: this.latency.labels(o.model, version), values: this.values.labels(o.model, version) };
+      this.children.set(key, child);
+    }
+    child.latency.observe(o.seconds);
     if (o.classes) for (const c of o.classes) this.pendingClasses.add(o.model, version, c);
-    if (o.values) for (let i = 0; i < o.values.length; i++) this.values.observe(labels, o.values[i]);
+    if (o.values) for (let i = 0; i < o.values.length; i++) child.values.observe(o.values[i]);
+  }
+
+  /** Adds what the routed versions ran since the last flush to the run counters. */
+  private flushRuns(): void {
+    for (const { versions } of this.table.values()) {
+      for (const served of versions.values()) {
+        const now = served.runCounts;
+        const last = this.flushedRuns.get(served) ?? { runs: 0, requests: 0 };
+        const labels = { model: served.model, version: String(served.version) };
+        if (now.runs > last.runs) this.runs.inc(labels, now.runs - last.runs);
+        if (now.requests > last.requests) this.runRequests.inc(labels, now.requests - last.requests);
+        this.flushedRuns.set(served, { runs: now.runs, requests: now.requests });
+      }
+    }
   }
 
   /** Sets the route gauges to what the replica serves now. */
   setRoutes(table: ReadonlyMap<string, ServedModel>): void {
+    this.flushRuns();
+    this.table = table;
+    const routed = new Set([...table.values()].flatMap((m) => [...m.versions.values()]));
+    for (const served of this.flushedRuns.keys()) if (!routed.has(served)) this.flushedRuns.delete(served);
     this.weight.reset();
     this.generation.reset();
     for (const [model, { route }] of table) {

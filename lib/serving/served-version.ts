@@ -13,8 +13,10 @@ import type { LoadedModel, TensorTypeName } from '../model/load';
 import { planOutputs } from '../model/outputs';
 import type { OutputPlan } from '../model/outputs';
 import type { ModelRegistry } from '../registry/types';
+import { RunBatcher } from './batcher';
+import type { Feeds } from './batcher';
 import type { ModelPreflight } from './preflight';
-import { warmUp } from './warm-up';
+import { batchable, warmUp } from './warm-up';
 
 /** Artifact kind of a registered ONNX model; the only kind a gateway loads. */
 export const ONNX_ARTIFACT_KIND = 'model.onnx';
@@ -31,6 +33,7 @@ export class ServedVersion {
   readonly tensorOutputs: string[];
   /** Outputs that carry predictions (label, probabilities, value). */
   readonly predictionOutputs: string[];
+  private readonly batcher: RunBatcher;
   private inflight = 0;
   private retired = false;
   private released: Promise<void> | undefined;
@@ -47,11 +50,19 @@ export class ServedVersion {
     readonly loadedAt: string,
     /** False when the warm-up run failed (the model rejects a row of zeros), so its first requests are slower. */
     readonly warmedUp: boolean,
+    /** Most rows one batched run joins; 1 when the version runs every request alone. */
+    readonly maxBatchRows = 1,
   ) {
+    this.batcher = new RunBatcher(loaded.session, maxBatchRows);
     this.tensorOutputs = loaded.outputs.filter((o) => o.isTensor).map((o) => o.name);
     this.predictionOutputs = plan
       ? [plan.label, plan.probabilities, plan.value].filter((o): o is string => o !== undefined)
       : [];
+  }
+
+  /** `session.run` calls and the requests they answered; more requests than runs means requests were batched. */
+  get runCounts(): { readonly runs: number; readonly requests: number } {
+    return this.batcher.counts;
   }
 
   /** sha256 of the model bytes the session was created from. */
@@ -73,10 +84,18 @@ export class ServedVersion {
     if (this.retired && this.inflight === 0) this.release().catch(() => undefined);
   }
 
-  /** Runs the session (under a lease); ModelInputMismatch when onnxruntime rejects the feeds. */
-  async run(feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+  /**
+   * Runs `rows` rows (under a lease), joined with concurrent requests when the version batches (`sameAs`: see
+   * `RunBatcher.run`); ModelInputMismatch when onnxruntime rejects the feeds.
+   */
+  async run(
+    feeds: Feeds,
+    fetches: string[],
+    rows: number,
+    sameAs?: string,
+  ): Promise<ort.InferenceSession.OnnxValueMapType> {
     try {
-      return await this.loaded.session.run(feeds, fetches);
+      return await this.batcher.run(feeds, fetches, rows, sameAs);
     } catch (err) {
       const reason = String((err as Error).message ?? err).split('\n')[0];
       throw new DomainError(ErrorType.ModelInputMismatch, `model rejected the input: ${reason}`, { cause: err });
@@ -102,6 +121,8 @@ export interface VersionSource {
   intraOpThreads?: number;
   /** Checks a model in a child process before it is loaded here; without one, models load unchecked. */
   preflight?: ModelPreflight;
+  /** Most rows one batched run joins (default 1: no batching). */
+  maxBatchRows?: number;
 }
 
 const NUMERIC = new Set<TensorTypeName>(['float32', 'float64', 'int64', 'int32', 'bool']);
@@ -168,5 +189,7 @@ export async function loadServedVersion(source: VersionSource, model: string, ve
   }
   const { bindings, features } = planFeatures(loaded);
   const warmedUp = await warmUp(loaded);
-  return new ServedVersion(model, version, loaded, bindings, features, plan, new Date().toISOString(), warmedUp);
+  const maxRows = (source.maxBatchRows ?? 1) > 1 && (await batchable(loaded)) ? (source.maxBatchRows as number) : 1;
+  const loadedAt = new Date().toISOString();
+  return new ServedVersion(model, version, loaded, bindings, features, plan, loadedAt, warmedUp, maxRows);
 }

@@ -13,6 +13,8 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_LOG_WINDOW_MS = 60_000;
 /** Longest prediction-log window; readers rely on it to skip old segments without opening them. */
 export const MAX_LOG_WINDOW_MS = 3_600_000;
+/** Default most rows one micro-batched run joins. */
+export const DEFAULT_MAX_BATCH_ROWS = 256;
 /** Default interval between two polls of the registry's routes. */
 export const DEFAULT_RECONCILE_MS = 500;
 
@@ -25,6 +27,8 @@ export interface GatewaySettings {
   token?: string;
   /** Name of this replica in stats and log segment names. */
   replica: string;
+  /** Most rows one micro-batched `session.run` joins (MLOPS_GATEWAY_MAX_BATCH_ROWS; 1 turns batching off). */
+  maxBatchRows: number;
   /** Time a model-loading preflight may take before its child process is killed (MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S). */
   preflightTimeoutMs: number;
   /** PEM certificate and key files for HTTPS (MLOPS_GATEWAY_TLS_CERT_PATH, MLOPS_GATEWAY_TLS_KEY_PATH); both or none. */
@@ -102,6 +106,13 @@ export function gatewaySettings(env: NodeJS.ProcessEnv = process.env): GatewaySe
     ),
     token,
     replica,
+    maxBatchRows: parseInteger(
+      env.MLOPS_GATEWAY_MAX_BATCH_ROWS,
+      DEFAULT_MAX_BATCH_ROWS,
+      1,
+      65536,
+      'MLOPS_GATEWAY_MAX_BATCH_ROWS',
+    ),
     preflightTimeoutMs:
       parseInteger(env.MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S, 60, 1, 3600, 'MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S') * 1000,
     tls: tlsFiles(

@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelValueInfo, TensorTypeName } from '../model/load';
 import { HttpError, isObject } from './http';
+import type { Feeds } from './batcher';
 import type { ServedVersion } from './served-version';
 
 /** OIP datatype of each tensor element type. */
@@ -26,8 +27,10 @@ export type FeatureColumns = Map<string, Float64Array | string[]>;
 /** A request decoded into feeds. */
 export interface DecodedRequest {
   rows: number;
-  feeds: Record<string, ort.Tensor>;
+  feeds: Feeds;
   features: FeatureColumns;
+  /** A batch key shared by every request decoded alike (see `RunBatcher.run`); undefined to compare feeds. */
+  sameAs?: string;
 }
 
 /** An OIP v2 tensor in JSON. */
@@ -60,19 +63,22 @@ function flatten(data: unknown, out: unknown[], depth: number): void {
   for (const item of data) flatten(item, out, depth + 1);
 }
 
+/** The 400 for a wrong element (a module-level function: a closure per request would cost on the hot path). */
+function wrongElement(name: string, values: unknown[], i: number, want: string): HttpError {
+  return bad(`input '${name}' element ${i} must be ${want}, got ${JSON.stringify(values[i]) ?? 'undefined'}`);
+}
+
 /** Converts JSON elements to the typed data of a model input type; 400 naming the input for a wrong element. */
 export function typedData(name: string, type: TensorTypeName, values: unknown[]): ort.Tensor.DataType {
-  const fail = (i: number, want: string) =>
-    bad(`input '${name}' element ${i} must be ${want}, got ${JSON.stringify(values[i]) ?? 'undefined'}`);
   if (type === 'string') {
     return values.map((v, i) => {
-      if (typeof v !== 'string') throw fail(i, 'a string');
+      if (typeof v !== 'string') throw wrongElement(name, values, i, 'a string');
       return v;
     });
   }
   if (type === 'bool') {
     return Uint8Array.from(values, (v, i) => {
-      if (typeof v !== 'boolean' && v !== 0 && v !== 1) throw fail(i, 'true or false');
+      if (typeof v !== 'boolean' && v !== 0 && v !== 1) throw wrongElement(name, values, i, 'true or false');
       return v ? 1 : 0;
     });
   }
@@ -80,7 +86,7 @@ export function typedData(name: string, type: TensorTypeName, values: unknown[])
   const numbers = values.map((v, i) => {
     if (v === null && floats) return NaN;
     if (typeof v !== 'number' || (!floats && !Number.isInteger(v)))
-      throw fail(i, floats ? 'a number or null' : 'an integer');
+      throw wrongElement(name, values, i, floats ? 'a number or null' : 'an integer');
     return v;
   });
   if (type === 'float32') return Float32Array.from(numbers);

@@ -1,7 +1,8 @@
 /**
- * A session's first runs are slow (onnxruntime sizes its memory arena and caches on them: milliseconds against
- * tenths of one afterwards). A version is run on one row of zeros before it takes traffic, so its first requests
- * do not pay for that, nor lift the latency a canary is judged on.
+ * Load-time runs on zeros. A session's first runs are slow (onnxruntime sizes its memory arena and caches on them:
+ * milliseconds against tenths of one afterwards). A version is run on one row of zeros before it takes traffic, so
+ * its first requests do not pay for that, nor lift the latency a canary is judged on. A second probe tells whether
+ * the version's rows are independent enough to micro-batch.
  */
 import * as ort from 'onnxruntime-node';
 import type { LoadedModel, ModelValueInfo } from '../model/load';
@@ -61,6 +62,36 @@ export async function warmUp(loaded: LoadedModel, rows = 1, runs = WARM_UP_RUNS)
     // Logging only fatal errors for these runs: onnxruntime would print a refusal of zeros as an error of its own.
     for (let i = 0; i < runs; i++) await loaded.session.run(feeds, fetches, { logSeverityLevel: 4 });
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Model metadata key that turns batching off for a model whose rows are not independent (value `off`). */
+export const BATCHING_METADATA_KEY = 'mlops.batching';
+
+/**
+ * Whether a loaded model may batch: not opted out in its metadata, and on zeros it runs with 1 and 2 rows, giving
+ * outputs of one row per input row, the 2-row answer being the 1-row answer twice. Models that fail this (a fixed
+ * batch size, an output that mixes rows, inputs zeros cannot feed) run each request alone.
+ */
+export async function batchable(loaded: LoadedModel): Promise<boolean> {
+  if (loaded.metadata[BATCHING_METADATA_KEY] === 'off') return false;
+  const one = zeroFeeds(loaded, 1);
+  const two = zeroFeeds(loaded, 2);
+  if (!one || !two) return false;
+  const fetches = loaded.outputs.filter((o) => o.isTensor).map((o) => o.name);
+  try {
+    const a = await loaded.session.run(one, fetches, { logSeverityLevel: 4 });
+    const b = await loaded.session.run(two, fetches, { logSeverityLevel: 4 });
+    return fetches.every((name) => {
+      const [x, y] = [a[name] as ort.Tensor, b[name] as ort.Tensor];
+      if (x.dims[0] !== 1 || y.dims[0] !== 2 || y.data.length !== 2 * x.data.length) return false;
+      const w = x.data.length;
+      for (let i = 0; i < 2 * w; i++)
+        if (!Object.is(y.data[i], x.data[i % w]) && y.data[i] !== x.data[i % w]) return false;
+      return true;
+    });
   } catch {
     return false;
   }

@@ -10,7 +10,7 @@ import { batchColumns, planBinding, buildFeeds } from '../../lib/model/binding';
 import { loadModel } from '../../lib/model/load';
 import { readFeedback, readPredictionLog } from '../../lib/serving';
 import type { Gateway } from '../../lib/serving';
-import { call, FIXTURES, gateway, newHome, registerFixture, TOKEN, withRegistry } from './gateway-helpers';
+import { call, callMany, FIXTURES, gateway, newHome, registerFixture, TOKEN, withRegistry } from './gateway-helpers';
 
 let home: string;
 let cleanup: () => Promise<void>;
@@ -155,6 +155,49 @@ describe('serving gateway', () => {
       expect(Math.abs(v1.body.predictions[i].probabilities.yes - pair[1])).toBeLessThan(1e-5);
       expect(v1.body.predictions[i].label).toBe(expected.predictions[i]);
     });
+  });
+
+  it('joins concurrent requests into batched runs that answer each as a lone run would', async () => {
+    const { instances, batch } = await fixtureRows();
+    const model = await loadModel(join(FIXTURES, 'binary', 'model.onnx'));
+    const bindings = planBinding(
+      model,
+      batch.schema.fields.map((f) => f.name),
+    );
+    const direct = await model.session.run(buildFeeds(bindings, batchColumns(bindings, batch), 0, batch.numRows), [
+      'output_label',
+      'probabilities',
+    ]);
+    await model.session.release();
+    const labels = direct.output_label.data as string[];
+    const probs = direct.probabilities.data as Float32Array;
+    const metric = (text: string, name: string) =>
+      Number(new RegExp(`${name}\\{model="churn",version="1"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const before = (await call(gw.url, '/metrics')).body as string;
+    // Requests of 1 to 4 rows, 32 in flight: most arrive while a run is in flight and join the next one.
+    const starts = Array.from({ length: 400 }, (_, i) => (i * 37) % (instances.length - 4));
+    const replies = await callMany(starts.length, 32, (i) =>
+      call(gw.url, '/v1/models/churn:predict', {
+        body: { instances: instances.slice(starts[i], starts[i] + 1 + (i % 4)) },
+      }),
+    );
+    let worst = 0;
+    replies.forEach((reply, i) => {
+      expect(reply.status).toBe(200);
+      expect(reply.body.predictions).toHaveLength(1 + (i % 4));
+      reply.body.predictions.forEach((p: { label: string; probabilities: Record<string, number> }, r: number) => {
+        const j = starts[i] + r;
+        expect(p.label).toBe(labels[j]);
+        worst = Math.max(worst, Math.abs(p.probabilities.yes - probs[2 * j + 1]));
+      });
+    });
+    expect(worst).toBeLessThan(1e-5);
+    const after = (await call(gw.url, '/metrics')).body as string;
+    const runs = metric(after, 'mlops_gateway_session_runs_total') - metric(before, 'mlops_gateway_session_runs_total');
+    const requests =
+      metric(after, 'mlops_gateway_run_requests_total') - metric(before, 'mlops_gateway_run_requests_total');
+    expect(requests).toBe(400);
+    expect(runs).toBeLessThan(requests);
   });
 
   it('answers bad requests with 400, 404, 413 and 401 and a clear message', async () => {

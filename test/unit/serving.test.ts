@@ -18,6 +18,8 @@ import {
   VALUE_EDGES,
 } from '../../lib/serving/buckets';
 import { readFeedback } from '../../lib/serving/log-reader';
+import * as ort from 'onnxruntime-node';
+import { RunBatcher } from '../../lib/serving/batcher';
 import { ModelPreflight } from '../../lib/serving/preflight';
 import { PredictionLog } from '../../lib/serving/prediction-log';
 import { chooseVersion, routingBucket } from '../../lib/serving/routing';
@@ -179,6 +181,7 @@ describe('settings', () => {
       reconcileMs: 500,
       token: 't',
       replica: 'a-1',
+      maxBatchRows: 256,
       preflightTimeoutMs: 60000,
     });
     expect(() => gatewaySettings({ MLOPS_GATEWAY_LOG_WINDOW_S: '7200' })).toThrow(/MLOPS_GATEWAY_LOG_WINDOW_S/);
@@ -196,6 +199,77 @@ describe('settings', () => {
       /both the certificate and the key/,
     );
     expect(() => gatewaySettings({ MLOPS_GATEWAY_PREFLIGHT_TIMEOUT_S: '0' })).toThrow(/PREFLIGHT_TIMEOUT_S/);
+  });
+});
+
+describe('RunBatcher', () => {
+  /** A session doubling `x` (float32 [n, 1]) after a pause; negative inputs fail; `perRow: false` sums the batch. */
+  function fakeSession(perRow = true) {
+    const calls: number[] = [];
+    const session = {
+      async run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+        const x = feeds.x.data as Float32Array;
+        calls.push(x.length);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (x.some((v) => v < 0)) throw new Error('negative input');
+        if (!perRow) return { y: new ort.Tensor('float32', Float32Array.of(x.reduce((a, b) => a + b, 0)), [1]) };
+        return {
+          y: new ort.Tensor(
+            'float32',
+            x.map((v) => v * 2),
+            [x.length, 1],
+          ),
+        };
+      },
+    };
+    return { session: session as unknown as ort.InferenceSession, calls };
+  }
+  const feed = (values: number[]) => ({
+    x: { type: 'float32' as const, data: Float64Array.from(values), dims: [values.length, 1] },
+  });
+  const ys = (r: ort.InferenceSession.OnnxValueMapType) => Array.from((r.y as ort.Tensor).data as Float32Array);
+
+  it('runs a lone request at once and joins those that arrive meanwhile, splitting the outputs back', async () => {
+    const { session, calls } = fakeSession();
+    const batcher = new RunBatcher(session, 256);
+    const inputs = [[1], [2, 3], [4], [5, 6, 7], [8]];
+    const replies = await Promise.all(inputs.map((x) => batcher.run(feed(x), ['y'], x.length)));
+    expect(replies.map(ys)).toEqual(inputs.map((x) => x.map((v) => v * 2)));
+    expect(calls).toEqual([1, 7]);
+    expect(batcher.counts).toEqual({ runs: 2, requests: 5 });
+  });
+
+  it('keeps an error to the request that caused it, and runs alone what does not split per row', async () => {
+    const { session, calls } = fakeSession();
+    const batcher = new RunBatcher(session, 256);
+    const replies = await Promise.allSettled([[1], [2], [-1], [3]].map((x) => batcher.run(feed(x), ['y'], 1)));
+    expect(replies.map((r) => (r.status === 'fulfilled' ? ys(r.value) : String(r.reason)))).toEqual([
+      [2],
+      [4],
+      'Error: negative input',
+      [6],
+    ]);
+    expect(calls).toEqual([1, 3, 1, 1, 1]);
+    const summing = fakeSession(false);
+    const alone = new RunBatcher(summing.session, 256);
+    const sums = await Promise.all([[1], [2, 3], [4]].map((x) => alone.run(feed(x), ['y'], x.length)));
+    expect(sums.map(ys)).toEqual([[1], [5], [4]]);
+  });
+
+  it('does not batch with a limit of one row, nor requests with other inputs', async () => {
+    const { session, calls } = fakeSession();
+    const single = new RunBatcher(session, 1);
+    await Promise.all([[1], [2], [3]].map((x) => single.run(feed(x), ['y'], 1)));
+    expect(calls).toEqual([1, 1, 1]);
+    calls.length = 0;
+    const batcher = new RunBatcher(session, 256);
+    const wide = { x: { type: 'float32' as const, data: Float64Array.of(1, 2), dims: [1, 2] } };
+    await Promise.all([
+      batcher.run(feed([1]), ['y'], 1),
+      batcher.run(feed([2]), ['y'], 1),
+      batcher.run(wide, ['y'], 1),
+    ]);
+    expect(calls).toEqual([1, 1, 2]);
   });
 });
 
