@@ -51,17 +51,17 @@ function toMillisFactor(type: DataType): number {
   return 1;
 }
 
-/** Sets NaN at every null position of `out[at …]` from an Arrow validity bitmap, a byte (8 rows) at a time. */
-function applyNulls(data: Data, out: Float64Array, at: number): void {
+/** Sets NaN in `out[0, length)` at every null among rows [from, from + length) of `data`, 8 rows at a time. */
+function applyNulls(data: Data, out: Float64Array, from: number, length: number): void {
   const bitmap = data.nullBitmap;
   if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return;
-  for (let i = 0; i < data.length;) {
-    const bit = data.offset + i;
-    if ((bit & 7) === 0 && i + 8 <= data.length && bitmap[bit >> 3] === 0xff) {
+  for (let i = 0; i < length;) {
+    const bit = data.offset + from + i;
+    if ((bit & 7) === 0 && i + 8 <= length && bitmap[bit >> 3] === 0xff) {
       i += 8;
       continue;
     }
-    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) out[at + i] = NaN;
+    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) out[i] = NaN;
     i++;
   }
 }
@@ -70,18 +70,40 @@ function applyNulls(data: Data, out: Float64Array, at: number): void {
 function copyInt64(
   values: BigInt64Array | BigUint64Array,
   out: Float64Array,
-  at: number,
+  from: number,
   length: number,
   factor: number,
 ): void {
-  const words = new Uint32Array(values.buffer, values.byteOffset, length * 2);
+  const words = new Uint32Array(values.buffer, values.byteOffset + from * 8, length * 2);
   const signed = values instanceof BigInt64Array;
   for (let i = 0; i < length; i++) {
     const lo = words[2 * i];
     const hi = words[2 * i + 1];
     const high = signed ? hi | 0 : hi;
-    out[at + i] = (high * 4294967296 + lo) * factor;
+    out[i] = (high * 4294967296 + lo) * factor;
   }
+}
+
+/** True when rows of `data` can be read in place as doubles: float64 without nulls or unit conversion. */
+export function isPlainFloat64(data: Data): boolean {
+  return data.nullCount === 0 && data.values instanceof Float64Array && toMillisFactor(data.type) === 1;
+}
+
+/**
+ * Rows [from, from + length) of one chunk of a numeric (int, float, timestamp, date) column as doubles in
+ * `out[0, length)`, NaN where null. Scans convert a cache-sized run of rows at a time into one reused buffer.
+ */
+export function numericChunk(data: Data, from: number, length: number, out: Float64Array): void {
+  const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  const factor = toMillisFactor(data.type);
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    copyInt64(values, out, from, length, factor);
+  } else if (values instanceof Float64Array && factor === 1) {
+    out.set(values.subarray(from, from + length));
+  } else {
+    for (let i = 0; i < length; i++) out[i] = values[from + i] * factor;
+  }
+  applyNulls(data, out, from, length);
 }
 
 /**
@@ -90,22 +112,12 @@ function copyInt64(
  */
 export function numericValues(vector: Vector): Float64Array {
   const chunks = vector.data;
-  if (chunks.length === 1 && chunks[0].nullCount === 0 && chunks[0].values instanceof Float64Array) {
-    return chunks[0].values.subarray(0, chunks[0].length);
-  }
+  if (chunks.length === 1 && isPlainFloat64(chunks[0]))
+    return (chunks[0].values as Float64Array).subarray(0, chunks[0].length);
   const out = new Float64Array(vector.length);
   let at = 0;
   for (const data of chunks) {
-    const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
-    const factor = toMillisFactor(data.type);
-    if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-      copyInt64(values, out, at, data.length, factor);
-    } else if (values instanceof Float64Array && factor === 1) {
-      out.set(values.subarray(0, data.length), at);
-    } else {
-      for (let i = 0; i < data.length; i++) out[at + i] = values[i] * factor;
-    }
-    applyNulls(data, out, at);
+    numericChunk(data, 0, data.length, out.subarray(at, at + data.length));
     at += data.length;
   }
   return out;

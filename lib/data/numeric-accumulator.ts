@@ -1,4 +1,6 @@
 /** One-pass validation and profiling of a numeric column: moments, bounds, nulls, uniqueness, a reservoir sample. */
+import type { Data } from 'apache-arrow';
+import { isPlainFloat64, numericChunk } from './columns';
 import type { ColumnRule } from './contract';
 import { boundValue } from './contract';
 import { seededRandom } from './random';
@@ -8,6 +10,9 @@ import type { ColumnTypeName } from './types';
 
 /** Values per chunk: 512 KiB of doubles, which stays in L2 cache between the two passes. */
 export const CHUNK = 65536;
+
+/** The run of rows being converted; one per thread, as accumulators copy out what they keep. */
+const scratch = new Float64Array(CHUNK);
 
 /** Counts rows failing one rule and keeps the first few row indices. */
 export class RuleCounter {
@@ -79,18 +84,38 @@ export class NumericAccumulator {
     }
   }
 
+  /**
+   * Adds one Arrow chunk of the column whose first row is row `offset` of the dataset, converting a cache-sized
+   * run of rows at a time into a reused buffer (float64 without nulls is read in place): no copy of the column.
+   */
+  addData(data: Data, offset: number): void {
+    if (isPlainFloat64(data)) {
+      this.add((data.values as Float64Array).subarray(0, data.length), offset);
+      return;
+    }
+    for (let start = 0; start < data.length; start += CHUNK) {
+      const length = Math.min(CHUNK, data.length - start);
+      numericChunk(data, start, length, scratch);
+      this.addChunk(scratch.subarray(0, length), offset + start);
+    }
+  }
+
   private addChunk(values: Float64Array, offset: number): void {
-    // One fused loop with locals only: nulls, sum, min/max and the bound checks.
+    // One fused loop with locals only: nulls, moments, min/max and the bound checks. The moments are sums of
+    // values shifted by a typical value of the chunk, so the sum of squares does not cancel badly and no second
+    // pass is needed.
     const lo = this.lo ?? -Infinity;
     const hi = this.hi ?? Infinity;
+    const length = values.length;
+    const shift = shiftOf(values);
     let n = 0;
     let sum = 0;
+    let squares = 0;
     let min = this.min;
     let max = this.max;
     let nullCount = 0;
     let belowCount = 0;
     let aboveCount = 0;
-    const length = values.length;
     for (let i = 0; i < length; i++) {
       const v = values[i];
       if (v !== v) {
@@ -98,7 +123,9 @@ export class NumericAccumulator {
         continue;
       }
       n++;
-      sum += v;
+      const d = v - shift;
+      sum += d;
+      squares += d * d;
       if (v < min) min = v;
       if (v > max) max = v;
       if (v < lo) belowCount++;
@@ -111,12 +138,8 @@ export class NumericAccumulator {
     if (belowCount > 0) this.recordRows(values, offset, this.below, belowCount, (v) => v < lo);
     if (aboveCount > 0) this.recordRows(values, offset, this.above, aboveCount, (v) => v > hi);
     if (n === 0) return;
-    const batchMean = sum / n;
-    let m2 = 0;
-    for (let i = 0; i < length; i++) {
-      const d = values[i] - batchMean;
-      if (d === d) m2 += d * d;
-    }
+    const batchMean = shift + sum / n;
+    const m2 = Math.max(0, squares - (sum * sum) / n);
     // Chan et al.'s parallel update merges the batch's moments into the running ones.
     const total = this.n + n;
     const delta = batchMean - this.mean;
@@ -224,6 +247,21 @@ export class NumericAccumulator {
     add('unique', this.duplicates, `${this.duplicates.count} repeated values in a unique column`);
     return out;
   }
+}
+
+/** The median of the first non-null values from the start, the middle and the end of a chunk (0 if none). */
+function shiftOf(values: Float64Array): number {
+  const firstFrom = (start: number) => {
+    for (let i = start; i < values.length; i++) if (values[i] === values[i]) return values[i];
+    return Number.NaN;
+  };
+  const a = firstFrom(0);
+  if (a !== a) return 0;
+  let b = firstFrom(values.length >> 1);
+  let c = firstFrom(Math.max(0, values.length - 1));
+  if (b !== b) b = a;
+  if (c !== c) c = b;
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 }
 
 /** Adds a maxNullFraction failure when the share of nulls exceeds the rule. */

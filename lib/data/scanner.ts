@@ -1,7 +1,7 @@
 /** The per-column accumulators behind a scan: fed record batches, finished into a report and a profile. */
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { CategoricalAccumulator } from './categorical-accumulator';
-import { categoricalValues, columnTypeOf, numericValues } from './columns';
+import { categoricalValues, columnTypeOf } from './columns';
 import type { DataContract } from './contract';
 import { NumericAccumulator } from './numeric-accumulator';
 import type { ColumnProfile, ValidationFailure, ValidationReport } from './report';
@@ -63,8 +63,13 @@ export class TableScanner {
     this.accumulators.forEach((acc, c) => {
       const vector = batch.getChildAt(c);
       if (!vector) return;
-      if (acc instanceof NumericAccumulator) acc.add(numericValues(vector), offset);
-      else acc.add(categoricalValues(vector), offset);
+      if (acc instanceof NumericAccumulator) {
+        let at = offset;
+        for (const data of vector.data) {
+          acc.addData(data, at);
+          at += data.length;
+        }
+      } else acc.add(categoricalValues(vector), offset);
       const errors = typeErrors?.get(acc.name);
       if (errors) acc.addTypeErrors(errors, offset);
     });
