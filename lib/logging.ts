@@ -94,9 +94,11 @@ export function createLogger(
   name = 'mlops',
   options: { human?: boolean; destination?: NodeJS.WritableStream } = {},
 ): Logger {
-  const destination =
-    options.destination ?? (options.human ? humanStderr() : pino.destination({ fd: 2, sync: true }));
-  return pino({ name, level, base: { pid: process.pid }, redact: { paths: redactPaths, censor: REDACTED } }, destination);
+  const destination = options.destination ?? (options.human ? humanStderr() : pino.destination({ fd: 2, sync: true }));
+  return pino(
+    { name, level, base: { pid: process.pid }, redact: { paths: redactPaths, censor: REDACTED } },
+    destination,
+  );
 }
 
 export type { Logger };
