@@ -171,14 +171,28 @@ export function registerStackCommands(program: Command): void {
     .option('--no-ui', 'do not start the Web UI')
     .action(async (opts: { ui: boolean }) => {
       const config = loadConfig();
-      const stack = await provisionTemporal({ config, withUi: opts.ui, onProgress: progress });
-      printAddresses(stack, config);
+      const encryption = Boolean(config.encryptionKeyFile);
+      const stack = await provisionTemporal({ config, withUi: opts.ui && !encryption, onProgress: progress });
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'mlops-server', {
+        human: true,
+      });
+      const encrypted = await startEncryptedUi(
+        { ...config, temporalAddress: stack.address },
+        stack,
+        opts.ui,
+        logger,
+      ).catch(async (err: unknown) => {
+        await stack.stop();
+        throw err;
+      });
+      printAddresses(stack, config, undefined, encrypted);
       progress('Temporal is ready. Press Ctrl-C to stop.');
       await new Promise<void>((resolveStop) => {
         const stop = () => resolveStop();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await encrypted?.stop();
       await stack.stop();
       progress('stopped');
     });
