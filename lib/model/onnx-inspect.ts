@@ -3,7 +3,7 @@
  * and rewrites a model so that probabilities hidden behind a ZipMap become a plain tensor output.
  */
 import { ProtoWriter } from './protobuf';
-import { protoFields, protoInts, protoString } from './protobuf-reader';
+import { ProtoDecodeError, protoFields, protoInts, protoString } from './protobuf-reader';
 import type { ProtoField } from './protobuf-reader';
 
 /** One node of the main graph, with the attributes evaluation reads. */
@@ -62,8 +62,74 @@ function parseAttribute(bytes: Uint8Array, node: OnnxNodeInfo): void {
   if (ints.length > 0) node.ints[name] = ints;
 }
 
+/** Subgraphs nest (If, Loop, Scan); deeper than this is refused as malformed rather than walked. */
+const MAX_NESTING = 64;
+
+function nested(depth: number): number {
+  if (depth > MAX_NESTING) throw new ProtoDecodeError(`model nests graphs more than ${MAX_NESTING} deep`);
+  return depth + 1;
+}
+
+/** TensorProto: data_location = EXTERNAL (14) or any external_data entry (13). */
 function tensorIsExternal(bytes: Uint8Array): boolean {
-  for (const f of protoFields(bytes)) if (f.field === 14 && f.int === 1n) return true;
+  for (const f of protoFields(bytes)) {
+    if (f.field === 14 && f.int === 1n) return true;
+    if (f.field === 13 && f.wireType === 2) return true;
+  }
+  return false;
+}
+
+/** SparseTensorProto: its values (1) and indices (2) tensors. */
+function sparseIsExternal(bytes: Uint8Array): boolean {
+  for (const f of protoFields(bytes))
+    if ((f.field === 1 || f.field === 2) && f.bytes && tensorIsExternal(f.bytes)) return true;
+  return false;
+}
+
+/** AttributeProto: t (5), g (6), tensors (10), graphs (11), sparse_tensor (22), sparse_tensors (23). */
+function attributeIsExternal(bytes: Uint8Array, depth: number): boolean {
+  for (const f of protoFields(bytes)) {
+    if (!f.bytes) continue;
+    if ((f.field === 5 || f.field === 10) && tensorIsExternal(f.bytes)) return true;
+    if ((f.field === 6 || f.field === 11) && graphIsExternal(f.bytes, nested(depth))) return true;
+    if ((f.field === 22 || f.field === 23) && sparseIsExternal(f.bytes)) return true;
+  }
+  return false;
+}
+
+/** NodeProto: every attribute (5). */
+function nodeIsExternal(bytes: Uint8Array, depth: number): boolean {
+  for (const f of protoFields(bytes)) if (f.field === 5 && f.bytes && attributeIsExternal(f.bytes, depth)) return true;
+  return false;
+}
+
+/** GraphProto: nodes (1), initializers (5), sparse initializers (15), and the subgraphs inside nodes. */
+function graphIsExternal(bytes: Uint8Array, depth: number): boolean {
+  for (const f of protoFields(bytes)) {
+    if (!f.bytes) continue;
+    if (f.field === 1 && nodeIsExternal(f.bytes, depth)) return true;
+    if (f.field === 5 && tensorIsExternal(f.bytes)) return true;
+    if (f.field === 15 && sparseIsExternal(f.bytes)) return true;
+  }
+  return false;
+}
+
+/** FunctionProto: its nodes (7). */
+function functionIsExternal(bytes: Uint8Array): boolean {
+  for (const f of protoFields(bytes)) if (f.field === 7 && f.bytes && nodeIsExternal(f.bytes, 1)) return true;
+  return false;
+}
+
+/**
+ * True when any tensor of the model keeps its data in an external file: graph and sparse initializers, tensors in
+ * node attributes (Constant), subgraphs of control-flow nodes at any depth, and the nodes of model-local functions.
+ */
+export function modelHasExternalData(bytes: Uint8Array): boolean {
+  for (const f of protoFields(bytes)) {
+    if (!f.bytes) continue;
+    if (f.field === 7 && graphIsExternal(f.bytes, 0)) return true;
+    if (f.field === 25 && functionIsExternal(f.bytes)) return true;
+  }
   return false;
 }
 
@@ -86,11 +152,11 @@ export function inspectOnnx(bytes: Uint8Array): OnnxGraphInfo {
       info.metadata[key] = value;
     }
   }
+  info.externalData = modelHasExternalData(bytes);
   const graph = findGraph(bytes);
   if (!graph?.bytes) return info;
   for (const f of protoFields(graph.bytes)) {
     if (f.field === 1 && f.bytes) info.nodes.push(parseNode(f.bytes));
-    else if (f.field === 5 && f.bytes && tensorIsExternal(f.bytes)) info.externalData = true;
     else if (f.field === 12 && f.bytes) {
       for (const v of protoFields(f.bytes)) if (v.field === 1) info.outputs.push(protoString(v));
     }

@@ -109,10 +109,9 @@ describe('ONNX models with external data', () => {
     }
   });
 
-  // Known gap in lib/model/onnx-inspect.ts (reported): only graph initializers are checked, and onnxruntime
-  // resolves a sparse initializer's or a subgraph's external file against the working directory. These pass
-  // once `inspectOnnx` checks every tensor; then turn `it.failing` into `it`.
-  it.failing.each([ExternalTensorPlace.sparseInitializer, ExternalTensorPlace.subgraph])(
+  // onnxruntime resolves a sparse initializer's or a subgraph's external file against the working directory, so
+  // the loader must find external data in every tensor of the model, not only in the graph's initializers.
+  it.each([ExternalTensorPlace.sparseInitializer, ExternalTensorPlace.subgraph])(
     'are refused when a %s holds the external tensor',
     async (place) => {
       for (const [i, location] of locations().entries()) {
