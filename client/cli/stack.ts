@@ -37,14 +37,16 @@ function printAddresses(stack: TemporalStack, config: MlopsConfig, gateway?: Gat
     ['server', stack.mode === 'external' ? `external at ${stack.address}` : `${stack.mode}, SQLite ${stack.dbFile}`],
     ['namespace', stack.namespace],
     ['state folder', config.home],
-    [
-      'payload encryption',
-      encrypted
-        ? `on (${config.encryptionKeyFile}); codec server ${encrypted.codec.server.url}, token in ${encrypted.codec.tokenFile ?? 'MLOPS_CODEC_TOKEN'}`
-        : 'off (set MLOPS_ENCRYPTION_KEY_FILE, see docs/security.md)',
-    ],
   ];
-  if (encrypted && uiUrl) rows.push(['decoded Web UI', `sign the browser in once at ${encrypted.codec.loginUrl}`]);
+  // Encryption off leaves the table as it always was; on, it says where the key and the codec server are.
+  if (encrypted) {
+    const token = encrypted.codec.tokenFile ?? 'MLOPS_CODEC_TOKEN';
+    rows.push([
+      'payload encryption',
+      `on (${config.encryptionKeyFile}); codec server ${encrypted.codec.server.url}, token in ${token}`,
+    ]);
+    if (uiUrl) rows.push(['decoded Web UI', `sign the browser in once at ${encrypted.codec.loginUrl}`]);
+  }
   printTable(rows);
 }
 
