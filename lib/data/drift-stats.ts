@@ -186,18 +186,20 @@ function kolmogorovSurvival(n: number, d: number): number {
  */
 function smirnovSurvival(n: number, d: number): number {
   const nd = n * d;
+  const stirlingN = stirlingError(n);
+  const twoPiOverN = (2 * Math.PI) / n;
   let sum = Math.exp(n * Math.log1p(-d)) / d; // j = 0
   for (let j = 1; j < n; j++) {
     const nq = n - j - nd; // n·(1 − d − j/n) without cancelling 1 − d − j/n
     if (nq <= 0) break;
     const np = j + nd;
     const logPmf =
-      stirlingError(n) -
+      stirlingN -
       stirlingError(j) -
       stirlingError(n - j) -
       devianceTerm(j, np) -
       devianceTerm(n - j, nq) -
-      0.5 * Math.log((2 * Math.PI * j * (n - j)) / n);
+      0.5 * Math.log(twoPiOverN * j * (n - j));
     sum += Math.exp(logPmf) / (np / n);
   }
   return d * sum;
