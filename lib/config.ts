@@ -17,7 +17,6 @@ export interface TemporalTlsConfig {
   clientKeyPath?: string;
   serverCaCertPath?: string;
   serverName?: string;
-  disableHostVerification: boolean;
 }
 
 /** Everything a process of the project needs from its environment. */
@@ -145,6 +144,13 @@ function parseTls(env: NodeJS.ProcessEnv): TemporalTlsConfig | undefined {
   if (Boolean(certPath) !== Boolean(keyPath)) {
     throw new ConfigError('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
   }
+  // The TypeScript SDK always verifies the server's certificate; refusing the setting beats ignoring it.
+  const noVerify = env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION?.trim().toLowerCase();
+  if (noVerify === 'true' || noVerify === '1') {
+    throw new ConfigError(
+      'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION is not supported: the server certificate is always verified; set TEMPORAL_TLS_SERVER_NAME to the name it carries, or TEMPORAL_TLS_SERVER_CA_CERT_PATH to its CA',
+    );
+  }
   const enabled = flag === 'true' || flag === '1' || Boolean(certPath || caPath || serverName);
   if (!enabled || flag === 'false' || flag === '0') return undefined;
   return {
@@ -152,6 +158,5 @@ function parseTls(env: NodeJS.ProcessEnv): TemporalTlsConfig | undefined {
     clientKeyPath: keyPath,
     serverCaCertPath: caPath,
     serverName,
-    disableHostVerification: env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION?.trim().toLowerCase() === 'true',
   };
 }

@@ -62,9 +62,11 @@ describe('loadConfig', () => {
       clientKeyPath: '/k.pem',
       serverCaCertPath: undefined,
       serverName: 'temporal.internal',
-      disableHostVerification: false,
     });
     expect(loadConfig({ TEMPORAL_TLS: 'true' }).tls).toBeDefined();
+    expect(() => loadConfig({ TEMPORAL_TLS: 'true', TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' })).toThrow(
+      /not supported: the server certificate is always verified/,
+    );
     expect(loadConfig({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_NAME: 'x' }).tls).toBeUndefined();
   });
 
