@@ -92,12 +92,16 @@ export interface BareRun {
   probabilities: number[];
 }
 
+/** Threads per operator of the gateway's sessions (its default), which the bare run and the peer use too. */
+export const GATEWAY_INTRA_OP_THREADS = 1;
+
 /**
  * Times `session.run` of the model on the row's feeds (32 float32 [1, 1] tensors, fetching label and
- * probabilities), in this process with onnxruntime's default session options, as the gateway opens it.
+ * probabilities), in this process with the session options the gateway opens it with.
  */
 export async function measureBareRun(path: string, row: Record<string, number>, runs: number): Promise<BareRun> {
-  const session = await ort.InferenceSession.create(path);
+  // The gateway's default session options: one thread per operator (MLOPS_GATEWAY_INTRA_OP_THREADS).
+  const session = await ort.InferenceSession.create(path, { intraOpNumThreads: GATEWAY_INTRA_OP_THREADS });
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const name of featureNames()) feeds[name] = new ort.Tensor('float32', Float32Array.of(row[name]), [1, 1]);

@@ -90,6 +90,31 @@ export function overheadResult(gatewayC1: LoadResult, bare: BareRun): ServeResul
   };
 }
 
+/** The overhead less the HTTP round trip: what the gateway's own work (decode, answer, log, metrics) adds at p50. */
+export function gatewayWorkResult(gatewayC1: LoadResult, bare: BareRun, floor: LoadResult): ServeResult {
+  return {
+    name: 'serve-gateway-work-p50-c1',
+    unit: 'µs',
+    value: gatewayC1.p50Ms * 1000 - bare.p50Us - floor.p50Ms * 1000,
+    higherIsBetter: false,
+    baselines: [{ name: 'bare-session-run', value: bare.p50Us }],
+    method: 'serve-overhead-p50 minus serve-http-floor-p50-c1: the p50 cost of the gateway beyond session.run and HTTP',
+  };
+}
+
+/** Requests per `session.run` at concurrency 32, from the gateway's run counters: how much micro-batching joined. */
+export function batchingResult(requests: number, runs: number): ServeResult {
+  return {
+    name: 'serve-requests-per-run-c32',
+    unit: 'requests/run',
+    value: runs > 0 ? requests / runs : null,
+    ...(runs > 0 ? {} : { reason: 'the gateway reported no runs' }),
+    higherIsBetter: true,
+    baselines: [],
+    method: `mlops_gateway_run_requests_total / mlops_gateway_session_runs_total over the timed and warm-up c32 runs (${requests} / ${runs})`,
+  };
+}
+
 /** The HTTP round trip alone: p50 of a GET of the health endpoint at concurrency 1, in µs. */
 export function floorResult(floor: LoadResult, peer: PeerLoad): ServeResult {
   return {

@@ -14,8 +14,23 @@ import { describeMachine } from './machine';
 import { preparePython } from './python';
 import { loadTest, startFastApiPeer, startGatewayProcess } from './serve-load';
 import type { LoadResult, ServerProcess } from './serve-load';
-import { benchRow, measureBareRun, predictBody, registerBenchModel, writeBenchModel } from './serve-model';
-import { decisionResults, floorResult, formatServeTable, loadResults, overheadResult } from './serve-report';
+import {
+  benchRow,
+  GATEWAY_INTRA_OP_THREADS,
+  measureBareRun,
+  predictBody,
+  registerBenchModel,
+  writeBenchModel,
+} from './serve-model';
+import {
+  batchingResult,
+  decisionResults,
+  floorResult,
+  formatServeTable,
+  gatewayWorkResult,
+  loadResults,
+  overheadResult,
+} from './serve-report';
 import type { PeerLoad } from './serve-report';
 import { measureDecisionStep } from './serve-rollout';
 
@@ -57,6 +72,14 @@ async function checkAnswer(url: string, body: string, expected: number[]): Promi
   }
 }
 
+/** The gateway's run counters for the bench model: requests answered and session runs made. */
+async function runCounts(url: string): Promise<{ requests: number; runs: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}\\{model="${MODEL}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { requests: read('mlops_gateway_run_requests_total'), runs: read('mlops_gateway_session_runs_total') };
+}
+
 /** Req/s and latency at concurrency 1 and 32, and the p50 of a GET of `floorPath` at 1 (the HTTP round trip alone). */
 async function loadBoth(
   server: ServerProcess,
@@ -76,7 +99,10 @@ async function loadBoth(
     return result;
   };
   const c1 = await run(1);
+  const before = who === 'gateway' ? await runCounts(server.url) : undefined;
   const c32 = await run(32);
+  const after = before ? await runCounts(server.url) : undefined;
+  const batching = before && after && { requests: after.requests - before.requests, runs: after.runs - before.runs };
   const floor = await loadTest({
     url: server.url,
     path: floorPath,
@@ -85,7 +111,8 @@ async function loadBoth(
     warmupSeconds: 1,
   });
   say(`${who} GET ${floorPath} c1: p50 ${(floor.p50Ms * 1000).toFixed(0)} µs`);
-  return { c1, c32, floor };
+  if (batching) say(`${who} c32: ${batching.requests} requests in ${batching.runs} session runs`);
+  return { c1, c32, floor, batching };
 }
 
 async function main(): Promise<void> {
@@ -120,6 +147,7 @@ async function main(): Promise<void> {
         const env = { ...process.env };
         delete env.OPENBLAS_CORETYPE;
         delete env.OPENBLAS_L2_SIZE;
+        env.ORT_INTRA_OP_THREADS = String(GATEWAY_INTRA_OP_THREADS);
         server = await startFastApiPeer(peers.python, modelPath, env);
         say(`FastAPI peer (pid ${server.pid}) at ${server.url}`);
         await checkAnswer(server.url, body, bare.probabilities);
@@ -148,6 +176,8 @@ async function main(): Promise<void> {
       ...loadResults(ours, peer),
       overheadResult(ours.c1, bare),
       floorResult(ours.floor, peer),
+      gatewayWorkResult(ours.c1, bare, ours.floor),
+      batchingResult(ours.batching?.requests ?? 0, ours.batching?.runs ?? 0),
       ...decisionResults(decision),
     ];
     const machine = {
@@ -163,8 +193,8 @@ async function main(): Promise<void> {
       model: 'built-in exporter MLP: 32 float inputs [N,1] → 64 → 32 → 2 (label, probabilities), seeded weights',
       body: `POST ${PATH} {"instances":[{f0…f31}]}, ${Buffer.byteLength(body)} bytes, one row`,
       servers:
-        'each its own process: gateway `mlops serve` (onnxruntime-node, default session options, prediction log, metrics and stats on); ' +
-        'FastAPI + uvicorn, one worker, onnxruntime default session options; autocannon in the bench process',
+        `each its own process: gateway \`mlops serve\` (onnxruntime-node, default session options but ${GATEWAY_INTRA_OP_THREADS} thread per operator, micro-batching on (256 rows), prediction log, metrics and stats on); ` +
+        `FastAPI + uvicorn, one worker, the same session options; the bare session.run likewise; autocannon in the bench process`,
     };
     const report = { bench: 'serve', machine, workload, results };
     process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${formatServeTable(machine, results)}\n`);

@@ -4,9 +4,11 @@ Usage: serve_fastapi.py MODEL_ONNX PORT
 Serves POST /v1/models/{name}:predict with {"instances": [{feature: value, ...}]} and answers
 {"predictions": [{"label", "probabilities": {class: p}}], "model_version", "id"} as the gateway does, plus
 GET /health. One uvicorn worker process (httptools and uvloop when installed), access log off, and
-onnxruntime's default session options, as the gateway opens its sessions.
+onnxruntime's default session options except the threads per operator, from ORT_INTRA_OP_THREADS when set
+(bench:serve sets the gateway's value, so both open their sessions alike).
 """
 
+import os
 import sys
 import uuid
 from typing import Optional
@@ -28,7 +30,11 @@ class PredictRequest(BaseModel):
 
 def build_app(model_path):
     """The app serving one model."""
-    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    threads = os.environ.get("ORT_INTRA_OP_THREADS")
+    if threads:
+        options.intra_op_num_threads = int(threads)
+    session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
     inputs = [i.name for i in session.get_inputs()]
     classes = ["0", "1"]
     app = FastAPI()

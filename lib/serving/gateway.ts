@@ -44,7 +44,7 @@ export interface StartGatewayOptions {
   token?: string;
   /** Replica name in stats and log segment names (default MLOPS_GATEWAY_REPLICA, else host-pid-random). */
   replica?: string;
-  /** Threads onnxruntime uses inside one operator of a session. */
+  /** Threads onnxruntime uses inside one operator (default MLOPS_GATEWAY_INTRA_OP_THREADS, else 1; 0: its choice). */
   intraOpThreads?: number;
   /** Most rows one micro-batched run joins (default MLOPS_GATEWAY_MAX_BATCH_ROWS, else 256; 1 turns it off). */
   maxBatchRows?: number;
@@ -131,7 +131,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     logger,
   });
   const maxBatchRows = options.maxBatchRows ?? settings.maxBatchRows;
-  const source = { registry, store, intraOpThreads: options.intraOpThreads, preflight, maxBatchRows };
+  const intraOpThreads = options.intraOpThreads ?? settings.intraOpThreads;
+  const source = { registry, store, intraOpThreads, preflight, maxBatchRows };
   const reconciler = new Reconciler(source, logger, (table) => metrics.setRoutes(table));
   const log = new PredictionLog(options.home, {
     windowMs: options.logWindowMs ?? settings.logWindowMs,

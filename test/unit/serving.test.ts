@@ -181,6 +181,7 @@ describe('settings', () => {
       reconcileMs: 500,
       token: 't',
       replica: 'a-1',
+      intraOpThreads: 1,
       maxBatchRows: 256,
       preflightTimeoutMs: 60000,
     });
