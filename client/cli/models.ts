@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { openArtifactStore } from '../../lib/artifacts';
 import { loadConfig } from '../../lib/config';
 import { openRegistry } from '../../lib/registry';
+import { routesFollowChampion } from '../../lib/registry/follow-champion';
+import type { RoutesFollowed } from '../../lib/registry/follow-champion';
 import { fileIdempotencyKey, registerModelFile } from '../../lib/registry/register-model';
 import type { RegistryContext } from '../../lib/registry/register-model';
 import type { DatasetRole, ModelVersion } from '../../lib/registry/types';
@@ -22,6 +24,24 @@ async function withRegistry<T>(fn: (ctx: RegistryContext) => Promise<T>): Promis
   } finally {
     await ctx.registry.close();
   }
+}
+
+/** Prints a champion move and what it did to the model's routes. */
+function printChampionChange(
+  model: string,
+  change: { champion: number; previousChampion: number | null } & RoutesFollowed,
+  json?: boolean,
+): void {
+  if (json) return printJson(change);
+  const routes =
+    change.routes === 'moved'
+      ? `; gateways now serve ${change.stable} (was ${change.previousStable})`
+      : change.routes === 'rollout'
+        ? `; routes left to the rollout in progress (canary ${change.canary} at ${Math.round(change.canaryWeight * 100)} %)`
+        : '';
+  process.stdout.write(
+    `${model}: champion ${change.champion} (previous-champion ${change.previousChampion ?? '-'})${routes}\n`,
+  );
 }
 
 /** Splits `name@ref`; the ref defaults to `fallback`. */
@@ -172,13 +192,11 @@ export function registerModelsCommands(program: Command): void {
       if (!ref) throw new CliError('promote needs <name>@<version>');
       const change = await withRegistry(async ({ registry }) => {
         const version = await registry.getVersion(model, ref);
-        return registry.promote({ model, version: version.version, reason: opts.reason });
+        const moved = await registry.promote({ model, version: version.version, reason: opts.reason });
+        const reason = opts.reason ?? `promote ${model}@${moved.champion}`;
+        return { ...moved, ...(await routesFollowChampion(registry, model, moved.champion, reason)) };
       });
-      if (opts.json) printJson(change);
-      else
-        process.stdout.write(
-          `${model}: champion ${change.champion} (previous-champion ${change.previousChampion ?? '-'})\n`,
-        );
+      printChampionChange(model, change, opts.json);
     });
 
   models
@@ -188,12 +206,12 @@ export function registerModelsCommands(program: Command): void {
     .option('--reason <text>', 'recorded in the event log')
     .option('--json', 'print one JSON object')
     .action(async (model: string, opts: { reason?: string; json?: boolean }) => {
-      const change = await withRegistry(({ registry }) => registry.rollback({ model, reason: opts.reason }));
-      if (opts.json) printJson(change);
-      else
-        process.stdout.write(
-          `${model}: champion ${change.champion} (previous-champion ${change.previousChampion ?? '-'})\n`,
-        );
+      const change = await withRegistry(async ({ registry }) => {
+        const moved = await registry.rollback({ model, reason: opts.reason });
+        const reason = opts.reason ?? `rollback ${model} to ${moved.champion}`;
+        return { ...moved, ...(await routesFollowChampion(registry, model, moved.champion, reason)) };
+      });
+      printChampionChange(model, change, opts.json);
     });
 
   models
