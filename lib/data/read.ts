@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RecordBatchReader } from 'apache-arrow';
 import { Transform } from 'node:stream';
@@ -100,12 +101,32 @@ export function hashedStream(
   return { stream: hashing, digest: () => digest };
 }
 
-async function* arrowBatches(path: string): AsyncGenerator<DataBatch> {
+/**
+ * A file handle for Arrow's reader that refuses to read more than a few times the file's size. A corrupt message
+ * length can send the reader back over the same bytes forever; this turns that loop into DatasetCorrupt.
+ */
+function boundedHandle(handle: FileHandle, size: number, path: string): FileHandle {
+  // Every read costs its length plus a little, so that a loop of empty reads runs out too.
+  let budget = 4 * size + (1 << 20);
+  const read = (buffer: Uint8Array, offset: number, length: number, position: number) => {
+    budget -= Math.max(0, length) + 64;
+    if (budget < 0) {
+      return Promise.reject(
+        new DomainError(ErrorType.DatasetCorrupt, `${path} is not a valid Arrow IPC file: its messages do not add up`),
+      );
+    }
+    return handle.read(buffer, offset, length, position);
+  };
+  // Arrow recognises a file handle by `fd` and `stat`, and uses only `stat`, `read` and `close`.
+  return { fd: handle.fd, stat: () => handle.stat(), read, close: () => handle.close() } as unknown as FileHandle;
+}
+
+async function* arrowBatches(path: string, size: number): AsyncGenerator<DataBatch> {
   let offset = 0;
   // A file handle gives Arrow random access: each record batch is read at its offset, without joining the file.
   const handle = await open(path, 'r');
   try {
-    const reader = await RecordBatchReader.from(handle);
+    const reader = await RecordBatchReader.from(boundedHandle(handle, size, path));
     for await (const batch of reader) {
       yield { batch, offset };
       offset += batch.numRows;
@@ -156,7 +177,7 @@ export async function openDataset(path: string, options: OpenDatasetOptions = {}
     };
     batches = readCsvBatches(stream, { path: absolute, types: options.types, batchRows: options.batchRows });
   } else if (format === DatasetFormat.arrow) {
-    batches = arrowBatches(absolute);
+    batches = arrowBatches(absolute, bytes);
   } else {
     batches = parquetBatches(absolute, options.signal);
   }
