@@ -83,8 +83,10 @@ export class ModelPreflight {
       let timedOut = false;
       let stderr = '';
       const child = spawn(process.execPath, ['-e', BOOTSTRAP, module, tsx], {
-        // spawn (unlike fork) passes none of the parent's node options (an inspector port, a profiler) on.
+        // spawn (unlike fork) passes none of the parent's node options (an inspector port, a profiler) on, and the
+        // child, which parses untrusted bytes, gets no environment beyond PATH: no admin token, no credentials.
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: { PATH: process.env.PATH ?? '' },
       });
       const timer = setTimeout(() => {
         timedOut = true;
