@@ -10,6 +10,7 @@ import type { Table } from 'apache-arrow';
 import { generateTable, parseDriftSpec } from '../lib/data/generate';
 import { writeTable } from '../lib/data/write';
 import { parsePipelineSpec } from '../lib/pipeline';
+import { checkName } from '../lib/registry/names';
 import type { LifecycleStatus, PipelineSpec } from '../workflows/contracts';
 import { getLifecycleStatus, startLifecycle } from './lifecycle';
 
@@ -81,7 +82,8 @@ export function demoSpec(dir: string, model: string, gatewayUrl: string, windowS
 export async function runLifecycleDemo(options: LifecycleDemoOptions): Promise<LifecycleDemoResult> {
   const started = Date.now();
   const say = options.onProgress ?? (() => undefined);
-  const model = options.model ?? 'churn';
+  // The name becomes a folder: check it before anything is written.
+  const model = checkName('model name', options.model ?? 'churn');
   const dir = join(options.home, 'demo', model);
   await mkdir(dir, { recursive: true });
   say(`generating data under ${dir}`);

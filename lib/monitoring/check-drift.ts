@@ -2,6 +2,7 @@
  * One drift check of a served model: the champion's recent traffic from the prediction log against the profile of
  * the data it was trained on, plus accuracy from delayed labels. Usable without Temporal (the activity wraps it).
  */
+import { realpathSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CheckModelDriftInput, CheckModelDriftResult } from '../../workflows/lifecycle-contracts';
@@ -9,6 +10,7 @@ import { ErrorType } from '../../workflows/contracts';
 import { loadProfile } from '../data/drift';
 import { parseDriftPolicy } from '../data/drift-policy';
 import { computeTableDrift } from '../data/drift-table';
+import { resolveInside } from '../artifacts/paths';
 import { DomainError, isDomainError } from '../errors';
 import type { RegistryContext } from '../registry/register-model';
 import { Alias } from '../registry/types';
@@ -111,8 +113,10 @@ export async function checkModelDrift(
   options.onProgress?.('computed drift');
   const feedback = await readFeedback({ home: ctx.home, model: input.model, since: input.since });
   const { labelled, accuracy } = accuracyFromFeedback(log, feedback);
-  const reportPath = resolve(
-    ctx.home,
+  // The report stays under MLOPS_HOME whatever `reportOut` says (a relative path may not climb out of it).
+  const home = resolve(ctx.home);
+  const reportPath = resolveInside(
+    { root: home, realRoot: realpathSync(home), place: 'MLOPS_HOME', hint: 'give reportOut relative to MLOPS_HOME' },
     input.reportOut ?? join('monitoring', input.model, `${basicIso(input.since)}.json`),
   );
   await writeJson(reportPath, {

@@ -111,6 +111,13 @@ describe('checkModelDrift', () => {
     expect(report.columns.age.reasons.length).toBeGreaterThan(0);
   });
 
+  it('keeps the report under MLOPS_HOME: a relative reportOut that climbs out is refused', async () => {
+    await expect(check({ model: 'shifted', since, reportOut: '../escaped.json' })).rejects.toMatchObject({
+      type: 'PathOutsideStore',
+    });
+    await expect(readFile(join(home, '..', 'escaped.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('merges the thresholds over the defaults and compares only the watched columns', async () => {
     const lenient = { psi: 1e9, jsDistance: 1, ksPValue: 0, chiSquarePValue: 0 };
     expect((await check({ model: 'shifted', since, drift: lenient })).drifted).toEqual([]);
