@@ -182,16 +182,16 @@ function kolmogorovSurvival(n: number, d: number): number {
 /**
  * One-sided P(D_n⁺ ≥ d) by the Birnbaum–Tingey sum d·Σ_j C(n, j)(1 − d − j/n)^{n−j}(d + j/n)^{j−1}. Term j is a
  * binomial probability at j with success rate d + j/n, divided by that rate; evaluating it in Loader's saddle-point
- * form keeps every term accurate to a few ulps even for n in the millions.
+ * form keeps every term accurate to a few ulps even for n in the millions. The terms rise to one peak (near
+ * j = n/2 − nd, where the binomial's spread is widest) and fall on both sides, so the sum starts there and walks
+ * outwards until the terms no longer count: for n in the millions that is a fraction of the n terms.
  */
 function smirnovSurvival(n: number, d: number): number {
   const nd = n * d;
   const stirlingN = stirlingError(n);
   const twoPiOverN = (2 * Math.PI) / n;
-  let sum = Math.exp(n * Math.log1p(-d)) / d; // j = 0
-  for (let j = 1; j < n; j++) {
+  const term = (j: number): number => {
     const nq = n - j - nd; // n·(1 − d − j/n) without cancelling 1 − d − j/n
-    if (nq <= 0) break;
     const np = j + nd;
     const logPmf =
       stirlingN -
@@ -200,9 +200,30 @@ function smirnovSurvival(n: number, d: number): number {
       devianceTerm(j, np) -
       devianceTerm(n - j, nq) -
       0.5 * Math.log(twoPiOverN * j * (n - j));
-    sum += Math.exp(logPmf) / (np / n);
+    return Math.exp(logPmf) / (np / n);
+  };
+  // Terms run over 1 ≤ j < n − nd (and j < n).
+  const last = Math.min(n - 1, Math.ceil(n - nd) - 1);
+  let sum = 0;
+  if (last >= 1) {
+    const peak = Math.min(last, Math.max(1, Math.round(n / 2 - nd)));
+    // Past the peak, a term below 1e-20 of the sum leaves at most n·1e-20 of it behind: far below double precision.
+    let previous = Infinity;
+    for (let j = peak; j <= last; j++) {
+      const t = term(j);
+      sum += t;
+      if (t < previous && t < sum * 1e-20) break;
+      previous = t;
+    }
+    previous = Infinity;
+    for (let j = peak - 1; j >= 1; j--) {
+      const t = term(j);
+      sum += t;
+      if (t < previous && t < sum * 1e-20) break;
+      previous = t;
+    }
   }
-  return d * sum;
+  return d * (Math.exp(n * Math.log1p(-d)) / d + sum);
 }
 
 /** ln k! − [(k + ½)·ln k − k + ½·ln 2π], the error of Stirling's formula at k ≥ 1. */
