@@ -44,20 +44,6 @@ export class UntypedFailure extends Error {
   }
 }
 
-/**
- * Thrown by a target for an input that hits a reported bug outside the code a fuzz run may change: the case is
- * counted under the issue's name (see `knownIssueCounts`) instead of failing, so the run goes on to find others.
- */
-export class KnownIssue extends Error {
-  constructor(readonly issue: string) {
-    super(`known issue: ${issue}`);
-    this.name = 'KnownIssue';
-  }
-}
-
-/** Cases per known issue, since the process started. */
-export const knownIssueCounts = new Map<string, number>();
-
 const TYPES: ReadonlySet<string> = new Set(Object.values(ErrorType));
 
 /** True for the errors a bad input may end in: a DomainError of a known ErrorType. */
@@ -85,8 +71,7 @@ export function fuzzProperty<T>(target: FuzzTarget<T>): fc.IAsyncProperty<[T]> {
       try {
         await target.run(input);
       } catch (err) {
-        if (err instanceof KnownIssue) knownIssueCounts.set(err.issue, (knownIssueCounts.get(err.issue) ?? 0) + 1);
-        else if (!isTypedError(err)) throw new UntypedFailure(target.name, err);
+        if (!isTypedError(err)) throw new UntypedFailure(target.name, err);
       }
     });
   });
