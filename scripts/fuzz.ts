@@ -2,7 +2,7 @@
  * `npm run fuzz -- --seconds N`: runs the fuzz properties of test/security (CSV, Arrow and Parquet readers, the
  * data-contract and pipeline-spec parsers) with fresh random seeds until N seconds (default 60) are spent,
  * sharing the time between the targets. Progress goes to stderr; one JSON object goes to stdout: cases per
- * target, known issues stepped around, and each failure with the seed and path that replay it
+ * target, and each failure with the seed and path that replay it
  * (`npm run fuzz -- --target <name> --seed <seed> --path <path>`). Exits 1 on any failure, 2 on bad usage.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

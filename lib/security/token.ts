@@ -1,6 +1,6 @@
 /**
- * The codec server's bearer token: MLOPS_CODEC_TOKEN when set, otherwise `<MLOPS_HOME>/codec.token` (mode 0600),
- * generated on first start and reused by every restart on the same state folder.
+ * Bearer tokens of the project's HTTP endpoints (the codec server, the gateway's admin API): from the environment,
+ * or generated once into a 0600 file of the state folder; compared in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -9,28 +9,45 @@ import { join } from 'node:path';
 /** File name of the generated token inside the state folder. */
 export const CODEC_TOKEN_FILE = 'codec.token';
 
-/** The token and where it came from, for the start-up line. */
-export interface CodecToken {
+/** The codec token and where it came from. */
+export type CodecToken = ResolvedToken;
+
+/** A bearer token and where it came from, for the start-up line. */
+export interface ResolvedToken {
   token: string;
   /** The file it was read from or written to; undefined when it came from the environment. */
   file?: string;
 }
 
-/** Returns the configured token, or reads (creating with mode 0600 when missing) the state folder's token file. */
-export async function resolveCodecToken(home: string, configured?: string): Promise<CodecToken> {
+/**
+ * Returns the configured token, or reads `<home>/<fileName>`, creating it with a random token and mode 0600 when
+ * missing. Replicas and restarts on the same state folder share the file; `envName` names the variable that
+ * overrides it, for the message about an empty file.
+ */
+export async function resolveTokenFile(
+  home: string,
+  fileName: string,
+  configured: string | undefined,
+  envName: string,
+): Promise<ResolvedToken> {
   if (configured) return { token: configured };
   await mkdir(home, { recursive: true });
-  const file = join(home, CODEC_TOKEN_FILE);
+  const file = join(home, fileName);
   try {
     await writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
+    // Another replica or an earlier start wrote it: reuse that one.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
   const token = (await readFile(file, 'utf8')).trim();
-  if (token === '')
-    throw new Error(`${file} is empty: delete it so a new token is generated, or set MLOPS_CODEC_TOKEN`);
+  if (token === '') throw new Error(`${file} is empty: delete it so a new token is generated, or set ${envName}`);
   return { token, file };
+}
+
+/** Returns MLOPS_CODEC_TOKEN's value when set, otherwise the state folder's codec token file. */
+export function resolveCodecToken(home: string, configured?: string): Promise<CodecToken> {
+  return resolveTokenFile(home, CODEC_TOKEN_FILE, configured, 'MLOPS_CODEC_TOKEN');
 }
 
 function digest(text: string): Buffer {

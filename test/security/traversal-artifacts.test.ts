@@ -3,7 +3,6 @@
  * labels. Paths must stay in the store (PathOutsideStore otherwise), refs must be 64 hex digits, kinds names.
  */
 import { LocalArtifactStore } from '../../lib/artifacts';
-import { DomainError } from '../../lib/errors';
 import {
   NAME_CORPUS,
   absoluteOutside,
@@ -12,6 +11,7 @@ import {
   makeSandbox,
   pathCorpus,
   snapshotOutside,
+  outcomeOf,
 } from './traversal-corpus';
 import type { OutsideSnapshot, Sandbox } from './traversal-corpus';
 
@@ -30,17 +30,7 @@ afterAll(async () => {
   await sandbox.cleanup();
 });
 
-/** The DomainError type a call fails with, 'ok' when it succeeds; any other error fails the test. */
-async function outcome(call: () => unknown): Promise<string> {
-  try {
-    await call();
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    outputs.push(err.message);
-    return err.type;
-  }
-}
+const outcome = (call: () => unknown) => outcomeOf(call, outputs);
 
 describe('artifact store against the traversal corpus', () => {
   it('refuses every path that leaves the store with PathOutsideStore', async () => {

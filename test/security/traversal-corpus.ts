@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { DomainError } from '../../lib/errors';
 
 /** A temporary folder with an allowed root and the sentinels outside it. */
 export interface Sandbox {
@@ -211,4 +212,29 @@ export async function escapes(sandbox: Sandbox, before: OutsideSnapshot, outputs
   for (const entry of added(after.outsideEntries, before.outsideEntries)) found.push(`created outside: ${entry}`);
   for (const output of outputs) if (output.includes(sandbox.secret)) found.push(`the secret leaked: ${output}`);
   return found;
+}
+
+/**
+ * The DomainError type `call` fails with, or 'ok' when it succeeds; any other error fails the test. Each refusal's
+ * message goes to `messages`, which `escapes` then checks for the sentinel's contents.
+ */
+export async function outcomeOf(call: () => unknown, messages: string[]): Promise<string> {
+  try {
+    await call();
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    messages.push(err.message);
+    return err.type;
+  }
+}
+
+/** Points MLOPS_HOME at `home` for a suite; the returned function puts the old value back. */
+export function useHome(home: string): () => void {
+  const saved = process.env.MLOPS_HOME;
+  process.env.MLOPS_HOME = home;
+  return () => {
+    if (saved === undefined) delete process.env.MLOPS_HOME;
+    else process.env.MLOPS_HOME = saved;
+  };
 }

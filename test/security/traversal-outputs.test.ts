@@ -5,38 +5,35 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outputPath, writeJsonOutput } from '../../activities/output-files';
-import { DomainError } from '../../lib/errors';
-import { NAME_CORPUS, escapes, isInside, makeSandbox, pathCorpus, snapshotOutside } from './traversal-corpus';
+import {
+  NAME_CORPUS,
+  escapes,
+  isInside,
+  makeSandbox,
+  pathCorpus,
+  snapshotOutside,
+  outcomeOf,
+  useHome,
+} from './traversal-corpus';
 import type { OutsideSnapshot, Sandbox } from './traversal-corpus';
 
 let sandbox: Sandbox;
 let before: OutsideSnapshot;
-let savedHome: string | undefined;
+let restoreHome: () => void;
 const outputs: string[] = [];
 
 beforeAll(async () => {
   sandbox = await makeSandbox('home');
   before = await snapshotOutside(sandbox);
-  savedHome = process.env.MLOPS_HOME;
-  process.env.MLOPS_HOME = sandbox.root;
+  restoreHome = useHome(sandbox.root);
 });
 
 afterAll(async () => {
-  if (savedHome === undefined) delete process.env.MLOPS_HOME;
-  else process.env.MLOPS_HOME = savedHome;
+  restoreHome();
   await sandbox.cleanup();
 });
 
-async function outcome(call: () => unknown): Promise<string> {
-  try {
-    await call();
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    outputs.push(err.message);
-    return err.type;
-  }
-}
+const outcome = (call: () => unknown) => outcomeOf(call, outputs);
 
 describe('relative outputs under MLOPS_HOME against the traversal corpus', () => {
   it('writes a relative output under MLOPS_HOME', async () => {

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { openArtifactStore } from '../../lib/artifacts';
-import { DomainError } from '../../lib/errors';
 import { openRegistry } from '../../lib/registry';
 import type { ModelRegistry } from '../../lib/registry';
 import { registerModelFile, resolveModelPath } from '../../lib/registry/register-model';
@@ -19,6 +18,7 @@ import {
   makeSandbox,
   pathCorpus,
   snapshotOutside,
+  outcomeOf,
 } from './traversal-corpus';
 import type { OutsideSnapshot, Sandbox } from './traversal-corpus';
 
@@ -44,17 +44,7 @@ afterAll(async () => {
   await sandbox.cleanup();
 });
 
-/** The DomainError type a call fails with, 'ok' when it succeeds; any other error fails the test. */
-async function outcome(call: () => unknown): Promise<string> {
-  try {
-    await call();
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    outputs.push(err.message);
-    return err.type;
-  }
-}
+const outcome = (call: () => unknown) => outcomeOf(call, outputs);
 
 /** Runs every call on every corpus entry; returns the entries whose outcome is not one of `allowed`. */
 async function unrefused(

@@ -8,14 +8,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { outputPath } from '../../activities/output-files';
-import { DomainError } from '../../lib/errors';
 import { loadPipelineSpec, parsePipelineSpec } from '../../lib/pipeline';
-import { NAME_CORPUS, escapes, isInside, makeSandbox, snapshotOutside } from './traversal-corpus';
+import { NAME_CORPUS, escapes, isInside, makeSandbox, snapshotOutside, outcomeOf, useHome } from './traversal-corpus';
 import type { OutsideSnapshot, Sandbox } from './traversal-corpus';
 
 let sandbox: Sandbox;
 let before: OutsideSnapshot;
-let savedHome: string | undefined;
+let restoreHome: () => void;
 const outputs: string[] = [];
 
 const valid = {
@@ -28,26 +27,15 @@ const valid = {
 beforeAll(async () => {
   sandbox = await makeSandbox('home');
   before = await snapshotOutside(sandbox);
-  savedHome = process.env.MLOPS_HOME;
-  process.env.MLOPS_HOME = sandbox.root;
+  restoreHome = useHome(sandbox.root);
 });
 
 afterAll(async () => {
-  if (savedHome === undefined) delete process.env.MLOPS_HOME;
-  else process.env.MLOPS_HOME = savedHome;
+  restoreHome();
   await sandbox.cleanup();
 });
 
-async function outcome(call: () => unknown): Promise<string> {
-  try {
-    await call();
-    return 'ok';
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    outputs.push(err.message);
-    return err.type;
-  }
-}
+const outcome = (call: () => unknown) => outcomeOf(call, outputs);
 
 describe('pipeline spec against the traversal corpus', () => {
   it('refuses every corpus entry as the model name, from an object and from YAML and JSON files', async () => {
