@@ -1,4 +1,5 @@
 /** Child processes in tests: spawn, wait for an output line, and always clean up. */
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 
@@ -55,4 +56,31 @@ export function spawnTestProcess(command: string, args: string[], env: NodeJS.Pr
 /** Spawns a TypeScript file of this repository under tsx. */
 export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): TestProcess {
   return spawnTestProcess(process.execPath, ['--require', require.resolve('tsx/cjs'), file, ...args], env);
+}
+
+/** True while `pid` is a live process (a zombie, killed but not yet reaped, counts as gone). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; the command may hold spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `probe` every 100 ms until it gives a value; throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -6,27 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTrainerProcess } from '../../lib/training/trainer-process';
+import { processAlive as alive, waitFor } from '../helpers/processes';
 
 const FORKING = join(__dirname, '..', 'fixtures', 'trainers', 'forking-trainer.js');
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function waitFor<T>(probe: () => T | undefined, ms: number, what: string): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('runTrainerProcess on a preemption notice', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-preempt-'));

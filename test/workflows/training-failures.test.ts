@@ -18,37 +18,12 @@ import type { trainingWorkflow } from '../../workflows';
 import { ErrorType } from '../../workflows/contracts';
 import type { TrainingInput } from '../../workflows/contracts';
 import { failureOf } from '../helpers/failures';
+import { processAlive as alive, waitFor } from '../helpers/processes';
 import { tempDir, testConfig, unique } from '../helpers/temporal';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'trainers');
 const EXITING = join(FIXTURES, 'exiting-trainer.js');
 const FORKING = join(FIXTURES, 'forking-trainer.js');
-
-/** True while `pid` is a live process (a zombie, killed but not yet reaped, counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state …"; the command may hold spaces, so read after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The ActivityFailure and the trainer's ApplicationFailure inside a failed training. */
 function trainingFailure(err: WorkflowFailedError): { activity: ActivityFailure; cause: ApplicationFailure } {
