@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { payloadsBody, parsePayloadsBody } from '../../lib/security/codec-json';
-import { defaultPorts, freePort, isListening } from '../../lib/temporal/ports';
+import { isListening } from '../../lib/temporal/ports';
 import { spawnTestProcess } from '../helpers/processes';
 import { filesUnder, scanFiles } from '../helpers/secret-scan';
-import { tempDir } from '../helpers/temporal';
+import { freeStackPorts, tempDir } from '../helpers/temporal';
 
 jest.setTimeout(240_000);
 
@@ -25,26 +25,16 @@ async function run(args: string[], env: NodeJS.ProcessEnv) {
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-/** A free frontend port whose whole default layout is free too. */
-async function freeLayout(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port < 20000 || port > 64000) continue;
-    const busy = await Promise.all(
-      Object.values(defaultPorts(port, port + 20)).map((p) => isListening('127.0.0.1', p, 200)),
-    );
-    if (!busy.some(Boolean)) return port;
-  }
-}
-
 describe('mlops up with payload encryption', () => {
   it('starts the codec server, points the Web UI at it, and keeps payloads out of the database', async () => {
     const { dir, cleanup } = await tempDir('mlops-up-encrypted-');
     const keyFile = join(dir, 'payload.keys');
     await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    const port = await freeLayout();
-    const uiPort = port + 20;
-    const codecPort = await freePort();
+    const {
+      port,
+      uiPort,
+      extra: [codecPort, gatewayPort],
+    } = await freeStackPorts(2);
     const home = join(dir, 'home');
     const env = {
       ...process.env,
@@ -52,7 +42,7 @@ describe('mlops up with payload encryption', () => {
       TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
       MLOPS_UI_PORT: String(uiPort),
       MLOPS_TEMPORAL_HTTP_PORT: String(port + 10),
-      MLOPS_GATEWAY_PORT: String(await freePort()),
+      MLOPS_GATEWAY_PORT: String(gatewayPort),
       MLOPS_ENCRYPTION_KEY_FILE: keyFile,
       MLOPS_CODEC_PORT: String(codecPort),
     };

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config';
+import { defaultPorts, freePort, isListening } from '../../lib/temporal/ports';
 import type { MlopsConfig } from '../../lib/config';
 
 /** Config pointing at the server global setup provided. */
@@ -21,4 +22,24 @@ export function unique(prefix: string): string {
 export async function tempDir(prefix = 'mlops-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Ports for a whole `mlops up` stack: a frontend port whose default layout (UI at +20, membership at −300 …) is
+ * free, and `extra` more free ports (gateway, codec server) that are none of the layout's.
+ */
+export async function freeStackPorts(extra = 0): Promise<{ port: number; uiPort: number; extra: number[] }> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 20000 || port > 64000) continue;
+    const layout = Object.values(defaultPorts(port, port + 20));
+    const busy = await Promise.all(layout.map((p) => isListening('127.0.0.1', p, 200)));
+    if (busy.some(Boolean)) continue;
+    const others: number[] = [];
+    while (others.length < extra) {
+      const candidate = await freePort();
+      if (!layout.includes(candidate) && !others.includes(candidate)) others.push(candidate);
+    }
+    return { port, uiPort: port + 20, extra: others };
+  }
 }
