@@ -58,6 +58,26 @@ async function fixtureRows(): Promise<{ instances: Record<string, unknown>[]; ba
   return { instances, batch: batches[0] };
 }
 
+/** The fixture's rows, and the labels and probabilities of one direct session run over them. */
+async function directRun(): Promise<{
+  instances: Awaited<ReturnType<typeof fixtureRows>>['instances'];
+  labels: string[];
+  probs: Float32Array;
+}> {
+  const { instances, batch } = await fixtureRows();
+  const model = await loadModel(join(FIXTURES, 'binary', 'model.onnx'));
+  const bindings = planBinding(
+    model,
+    batch.schema.fields.map((f) => f.name),
+  );
+  const direct = await model.session.run(buildFeeds(bindings, batchColumns(bindings, batch), 0, batch.numRows), [
+    'output_label',
+    'probabilities',
+  ]);
+  await model.session.release();
+  return { instances, labels: direct.output_label.data as string[], probs: direct.probabilities.data as Float32Array };
+}
+
 describe('serving gateway', () => {
   it('answers health, metadata and readiness with the serving version', async () => {
     expect((await call(gw.url, '/v2/health/live')).body).toEqual({ live: true });
@@ -113,19 +133,7 @@ describe('serving gateway', () => {
   });
 
   it('gives the same predictions as a direct session run on 1,000 rows, through v1 and v2', async () => {
-    const { instances, batch } = await fixtureRows();
-    const model = await loadModel(join(FIXTURES, 'binary', 'model.onnx'));
-    const bindings = planBinding(
-      model,
-      batch.schema.fields.map((f) => f.name),
-    );
-    const direct = await model.session.run(buildFeeds(bindings, batchColumns(bindings, batch), 0, batch.numRows), [
-      'output_label',
-      'probabilities',
-    ]);
-    await model.session.release();
-    const labels = direct.output_label.data as string[];
-    const probs = direct.probabilities.data as Float32Array;
+    const { instances, labels, probs } = await directRun();
     const rows = Array.from({ length: 1000 }, (_, i) => instances[i % instances.length]);
     const v1 = await call(gw.url, '/v1/models/churn:predict', { body: { instances: rows } });
     expect(v1.status).toBe(200);
@@ -158,19 +166,7 @@ describe('serving gateway', () => {
   });
 
   it('joins concurrent requests into batched runs that answer each as a lone run would', async () => {
-    const { instances, batch } = await fixtureRows();
-    const model = await loadModel(join(FIXTURES, 'binary', 'model.onnx'));
-    const bindings = planBinding(
-      model,
-      batch.schema.fields.map((f) => f.name),
-    );
-    const direct = await model.session.run(buildFeeds(bindings, batchColumns(bindings, batch), 0, batch.numRows), [
-      'output_label',
-      'probabilities',
-    ]);
-    await model.session.release();
-    const labels = direct.output_label.data as string[];
-    const probs = direct.probabilities.data as Float32Array;
+    const { instances, labels, probs } = await directRun();
     const metric = (text: string, name: string) =>
       Number(new RegExp(`${name}\\{model="churn",version="1"\\} (\\d+)`).exec(text)?.[1] ?? 0);
     const before = (await call(gw.url, '/metrics')).body as string;
