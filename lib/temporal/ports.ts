@@ -1,4 +1,5 @@
 /** Port layout of the embedded Temporal server. */
+import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** Every port the embedded server and UI listen on (all bound to 127.0.0.1). */
@@ -47,7 +48,41 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A layout of distinct free ports, for tests and parallel stacks. */
+/** Whether 127.0.0.1:`port` can be bound now. */
+export function canBind(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * Ports below the OS's ephemeral range: the kernel never hands these out for outgoing connections or `listen(0)`,
+ * so a port checked free here stays free until a stack binds it, even with other processes busy beside it.
+ */
+export function quietPortRange(): { low: number; high: number } {
+  let ephemeralLow = 32768;
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && low > 12000) ephemeralLow = low;
+  } catch {
+    // Not Linux: the IANA dynamic range starts at 49152, and 32768 is below every common default.
+  }
+  return { low: 10000, high: ephemeralLow - 1 };
+}
+
+/** A random port of the quiet range that can be bound now and is in none of `avoid`. */
+export async function quietPort(avoid: readonly number[] = []): Promise<number> {
+  const { low, high } = quietPortRange();
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (!avoid.includes(port) && (await canBind(port))) return port;
+  }
+}
+
+/** A layout of distinct free ports, for tests and parallel stacks (all from the quiet range). */
 export async function ephemeralPorts(): Promise<ServerPorts> {
   const keys: (keyof ServerPorts)[] = [
     'frontend',
@@ -62,10 +97,9 @@ export async function ephemeralPorts(): Promise<ServerPorts> {
     'metrics',
     'ui',
   ];
-  const ports = new Set<number>();
-  while (ports.size < keys.length) ports.add(await freePort());
-  const values = [...ports];
-  return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as unknown as ServerPorts;
+  const ports: number[] = [];
+  while (ports.length < keys.length) ports.push(await quietPort(ports));
+  return Object.fromEntries(keys.map((k, i) => [k, ports[i]])) as unknown as ServerPorts;
 }
 
 /** True when something accepts TCP connections on host:port within `timeoutMs`. */

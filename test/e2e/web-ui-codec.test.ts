@@ -15,7 +15,7 @@ import { loadConfig } from '../../lib/config';
 import { startCodecServer } from '../../lib/security/codec-server';
 import type { CodecServer } from '../../lib/security/codec-server';
 import { createDataConverter, createEncryptionCodec } from '../../lib/security/data-converter';
-import { freePort } from '../../lib/temporal/ports';
+import { quietPort } from '../../lib/temporal/ports';
 import * as flowActivities from '../fixtures/secret-flow/activities';
 import type { echoWorkflow } from '../fixtures/secret-flow/workflows';
 import { scanFiles, temporalDbFiles } from '../helpers/secret-scan';
@@ -48,7 +48,7 @@ describeWithChromium(title, () => {
     const keyFile = join(dir, 'payload.keys');
     await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
     const config = loadConfig({ ...process.env, MLOPS_ENCRYPTION_KEY_FILE: keyFile });
-    const uiPort = await freePort();
+    const uiPort = await quietPort();
     const uiOrigin = `http://127.0.0.1:${uiPort}`;
     codec = await startCodecServer({ codec: createEncryptionCodec(config)!, token, uiOrigins: [uiOrigin], port: 0 });
     await mkdir(join(dir, 'ui-server'), { recursive: true });

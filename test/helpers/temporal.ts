@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lib/config';
-import { defaultPorts, freePort, isListening } from '../../lib/temporal/ports';
+import { canBind, defaultPorts, quietPort, quietPortRange } from '../../lib/temporal/ports';
 import type { MlopsConfig } from '../../lib/config';
 
 /** Config pointing at the server global setup provided. */
@@ -26,20 +26,18 @@ export async function tempDir(prefix = 'mlops-test-'): Promise<{ dir: string; cl
 
 /**
  * Ports for a whole `mlops up` stack: a frontend port whose default layout (UI at +20, membership at −300 …) is
- * free, and `extra` more free ports (gateway, codec server) that are none of the layout's.
+ * free, and `extra` more free ports (gateway, codec server) that are none of the layout's. All of them lie below the
+ * OS's ephemeral range, so no other test's connections can take one between this check and the stack binding it.
  */
 export async function freeStackPorts(extra = 0): Promise<{ port: number; uiPort: number; extra: number[] }> {
+  const { low, high } = quietPortRange();
   for (;;) {
-    const port = await freePort();
-    if (port < 20000 || port > 64000) continue;
+    const port = low + 300 + Math.floor(Math.random() * (high - 20 - (low + 300)));
     const layout = Object.values(defaultPorts(port, port + 20));
-    const busy = await Promise.all(layout.map((p) => isListening('127.0.0.1', p, 200)));
-    if (busy.some(Boolean)) continue;
+    const free = await Promise.all(layout.map((p) => canBind(p)));
+    if (!free.every(Boolean)) continue;
     const others: number[] = [];
-    while (others.length < extra) {
-      const candidate = await freePort();
-      if (!layout.includes(candidate) && !others.includes(candidate)) others.push(candidate);
-    }
+    while (others.length < extra) others.push(await quietPort([...layout, ...others]));
     return { port, uiPort: port + 20, extra: others };
   }
 }

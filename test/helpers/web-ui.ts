@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureBinaries, findOnPath } from '../../lib/temporal/binaries';
-import { freePort, isListening } from '../../lib/temporal/ports';
+import { isListening, quietPort } from '../../lib/temporal/ports';
 import { startProcess, waitUntilReady } from '../../lib/temporal/process';
 import { renderUiConfig } from '../../lib/temporal/server-config';
 import type { UiCodecConfig } from '../../lib/temporal/server-config';
@@ -43,7 +43,7 @@ export async function startWebUi(options: {
   codec?: UiCodecConfig;
 }): Promise<WebUi> {
   const { ui } = await ensureBinaries({ cacheDir: options.cacheDir });
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await quietPort());
   const root = join(options.dir, 'ui');
   await mkdir(options.dir, { recursive: true });
   await renderUiConfig({
