@@ -6,16 +6,17 @@ import type { Vector } from 'apache-arrow';
 import type * as ort from 'onnxruntime-node';
 import { ErrorType } from '../../workflows/contracts';
 import { openDataset } from '../data/read';
+import type { DatasetStream } from '../data/read';
 import { DomainError } from '../errors';
 import { batchColumns, FeedBuilder, planBinding } from './binding';
 import type { InputBinding } from './binding';
 import { loadModel } from './load';
-import type { ModelValueInfo } from './load';
+import type { LoadedModel, ModelValueInfo } from './load';
 import { planOutputs } from './outputs';
-import type { EvaluationTask } from './outputs';
+import type { EvaluationTask, OutputPlan } from './outputs';
 import { percentile, robustness, singleRowLatencies } from './probes';
 import type { RobustnessReport } from './probes';
-import { Scorer } from './scorer';
+import { ScoringThread } from './scoring-thread';
 
 /** What to evaluate and how. */
 export interface EvaluateOptions {
@@ -32,7 +33,7 @@ export interface EvaluateOptions {
   /** Rows and noise of the robustness probe (defaults 1000 rows, 0.01 std, seed 7). */
   robustness?: { rows?: number; scale?: number; seed?: number };
   intraOpThreads?: number;
-  /** Called after every run with the rows scored so far. */
+  /** Called after every run with the rows run so far. */
   onProgress?: (rows: number) => void;
 }
 
@@ -77,14 +78,30 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const model = await loadModel(options.model, { intraOpThreads: options.intraOpThreads });
   const plan = planOutputs(model, options.task);
   const fetches = [plan.label, plan.probabilities, plan.value].filter((f): f is string => f !== undefined);
-  const batchSize = options.batchSize ?? 8192;
   const stream = await openDataset(options.dataset);
-  const scorer = new Scorer(plan, options.label);
+  const scorer = new ScoringThread(plan, options.label);
+  try {
+    return await evaluateStream(options, model, plan, fetches, stream, scorer);
+  } finally {
+    scorer.close();
+  }
+}
+
+async function evaluateStream(
+  options: EvaluateOptions,
+  model: LoadedModel,
+  plan: OutputPlan,
+  fetches: string[],
+  stream: DatasetStream,
+  scorer: ScoringThread,
+): Promise<EvaluationReport> {
+  const batchSize = options.batchSize ?? 8192;
   const batchTimes: number[] = [];
   let bindings: InputBinding[] | undefined;
   let feeds: FeedBuilder | undefined;
   let single: number[] = [];
   let robust: RobustnessReport | undefined;
+  let rowsRun = 0;
   for await (const { batch } of readAhead(stream.batches)) {
     const columns = batch.schema.fields.map((f) => f.name);
     if (!columns.includes(options.label)) {
@@ -93,14 +110,15 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
     bindings ??= planBinding(model, columns, options.features);
     feeds ??= new FeedBuilder(bindings, batchSize);
     feeds.setBatch(batch);
-    scorer.setLabels(batch.getChild(options.label) as Vector);
+    scorer.setLabels(batch.getChild(options.label) as Vector, plan.task);
     for (let from = 0; from < batch.numRows; from += batchSize) {
       const to = Math.min(batch.numRows, from + batchSize);
       const start = process.hrtime.bigint();
       const results = await runModel(model.session, feeds.feeds(from, to), fetches);
       batchTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-      scorer.add(results, from, to);
-      options.onProgress?.(scorer.rows);
+      scorer.add(results, fetches, from, to);
+      rowsRun += to - from;
+      options.onProgress?.(rowsRun);
     }
     if (!robust && batch.numRows > 0) {
       // The probes take the first batch's columns converted whole, once.
@@ -118,7 +136,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
       robust = await robustness(model.session, bindings, data, rows, plan, fetches, probe);
     }
   }
-  if (!robust || scorer.rows === 0) {
+  const scored = await scorer.finish();
+  if (!robust || scored.rows === 0) {
     throw new DomainError(ErrorType.InvalidInput, `dataset ${options.dataset} has no rows with a label to evaluate`);
   }
   return {
@@ -126,9 +145,9 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
     model: { path: model.path, sha256: model.sha256, inputs: model.inputs, outputs: model.outputs },
     dataset: { path: stream.path, sha256: await stream.sha256(), format: stream.format },
     label: options.label,
-    rows: scorer.rows,
-    rowsWithoutLabel: scorer.skipped,
-    ...scorer.metrics(),
+    rows: scored.rows,
+    rowsWithoutLabel: scored.skipped,
+    ...scored.scored,
     latencyMs: {
       p50: percentile(single, 50),
       p99: percentile(single, 99),

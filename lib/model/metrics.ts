@@ -33,13 +33,11 @@ const ECE_BINS = 10;
 
 const ratio = (num: number, den: number) => (den === 0 ? 0 : num / den);
 
-/** Binary ROC AUC from the scores of the positives and of the negatives (both sorted here, in place). */
-function separatedRocAuc(pos: Float64Array, neg: Float64Array): number {
+/** Binary ROC AUC from the ascending scores of the positives and of the negatives (NaN last in both). */
+function sortedRocAuc(pos: Float64Array, neg: Float64Array): number {
   const positives = pos.length;
   const negatives = neg.length;
   if (positives === 0 || negatives === 0) return Number.NaN;
-  sortFloat64(pos);
-  sortFloat64(neg);
   let below = 0;
   let equal = 0;
   let wins = 0;
@@ -68,104 +66,195 @@ export function binaryRocAuc(positive: Uint8Array, scores: Float64Array): number
     if (positive[i]) pos[a++] = scores[i];
     else neg[b++] = scores[i];
   }
-  return separatedRocAuc(pos, neg);
+  return sortedRocAuc(sortFloat64(pos), sortFloat64(neg));
 }
 
-/** One-vs-rest ROC AUC of class `c` from row-major [rows, k] probabilities, without per-row intermediates. */
-function classRocAuc(truth: Int32Array, p: Float64Array, k: number, c: number): number {
-  let positives = 0;
-  for (let i = 0; i < truth.length; i++) if (truth[i] === c) positives++;
-  const pos = new Float64Array(positives);
-  const neg = new Float64Array(truth.length - positives);
-  for (let i = 0, a = 0, b = 0; i < truth.length; i++) {
-    if (truth[i] === c) pos[a++] = p[i * k + c];
-    else neg[b++] = p[i * k + c];
+/** Two ascending runs (NaN last) merged into one, stably. */
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    // y goes first only when it is below x: a number before a NaN, and NaNs keep their run's order.
+    if (y < x || (x !== x && y === y)) {
+      out[o++] = y;
+      j++;
+    } else {
+      out[o++] = x;
+      i++;
+    }
   }
-  return separatedRocAuc(pos, neg);
+  out.set(a.subarray(i), o);
+  out.set(b.subarray(j), o + a.length - i);
+  return out;
 }
 
-function confusion(truth: Int32Array, predicted: Int32Array, k: number): number[][] {
-  const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  for (let i = 0; i < truth.length; i++) {
-    if (truth[i] >= 0 && predicted[i] >= 0) m[truth[i]][predicted[i]]++;
+/**
+ * Scores kept as ascending runs that merge like a binary counter as they arrive (a run merges with the one below
+ * it while that one is no longer), so a stream of n scores costs n·log(runs) moves spread over the stream, and the
+ * sorted whole at the end costs one pass over the last few runs.
+ */
+class SortedRuns {
+  private readonly runs: Float64Array[] = [];
+
+  /** Adds scores (the array is kept and sorted in place). */
+  push(values: Float64Array): void {
+    if (values.length === 0) return;
+    this.runs.push(sortFloat64(values));
+    const runs = this.runs;
+    while (runs.length >= 2 && runs[runs.length - 2].length <= runs[runs.length - 1].length) {
+      const top = runs.pop() as Float64Array;
+      runs.push(mergeSorted(runs.pop() as Float64Array, top));
+    }
   }
-  return m;
+
+  /** Every score so far, ascending with NaN last. */
+  sorted(): Float64Array {
+    const runs = this.runs;
+    while (runs.length >= 2) {
+      const top = runs.pop() as Float64Array;
+      runs.push(mergeSorted(runs.pop() as Float64Array, top));
+    }
+    return runs[0] ?? new Float64Array(0);
+  }
 }
 
-function perClass(truth: Int32Array, predicted: Int32Array, k: number) {
-  const tp = new Float64Array(k);
-  const truthCount = new Float64Array(k);
-  const predCount = new Float64Array(k);
-  for (let i = 0; i < truth.length; i++) {
-    if (truth[i] >= 0) truthCount[truth[i]]++;
-    if (predicted[i] >= 0) predCount[predicted[i]]++;
-    if (truth[i] >= 0 && truth[i] === predicted[i]) tp[truth[i]]++;
-  }
-  return Array.from({ length: k }, (_, c) => {
-    const precision = ratio(tp[c], predCount[c]);
-    const recall = ratio(tp[c], truthCount[c]);
-    return { precision, recall, f1: ratio(2 * tp[c], predCount[c] + truthCount[c]) };
-  });
+/** Growable count per class code (codes of a label-only model appear while rows are scored). */
+function bump(counts: number[], code: number): void {
+  while (counts.length <= code) counts.push(0);
+  counts[code]++;
 }
 
-function probabilityMetrics(input: ClassificationInput, k: number) {
-  const { truth, predicted } = input;
-  const p = input.probabilities as Float64Array;
-  const n = truth.length;
-  let loss = 0;
-  const binCount = new Float64Array(ECE_BINS);
-  const binCorrect = new Float64Array(ECE_BINS);
-  const binConfidence = new Float64Array(ECE_BINS);
-  for (let i = 0; i < n; i++) {
-    const row = i * k;
-    const pt = Math.min(Math.max(p[row + truth[i]], EPS), 1 - EPS);
-    loss -= Math.log(pt);
-    let confidence = p[row];
-    for (let c = 1; c < k; c++) if (p[row + c] > confidence) confidence = p[row + c];
-    const bin = Math.min(Math.floor(confidence * ECE_BINS), ECE_BINS - 1);
-    binCount[bin]++;
-    binConfidence[bin] += confidence;
-    if (predicted[i] === truth[i]) binCorrect[bin]++;
+/**
+ * Classification metrics gathered run by run: counts, the confusion matrix, log loss and calibration sums in row
+ * order, and the one-vs-rest scores as sorted runs, so that the metrics of a million rows need no pass over them at
+ * the end. Sums run in row order, so the figures are those of one pass over all rows.
+ */
+export class ClassificationStream {
+  private n = 0;
+  private correct = 0;
+  private readonly tp: number[] = [];
+  private readonly truthCount: number[] = [];
+  private readonly predCount: number[] = [];
+  private readonly cells: number[][] = [];
+  private loss = 0;
+  private readonly binCount = new Float64Array(ECE_BINS);
+  private readonly binCorrect = new Float64Array(ECE_BINS);
+  private readonly binConfidence = new Float64Array(ECE_BINS);
+  /** Per class scored for ROC AUC (class 1 of two, every class of more): the positives' and negatives' scores. */
+  private readonly auc: { cls: number; pos: SortedRuns; neg: SortedRuns }[] = [];
+
+  /** `width`: probabilities per row (the model's classes) when the model gives them. */
+  constructor(private readonly width?: number) {
+    if (width === undefined) return;
+    const classes = width === 2 ? [1] : Array.from({ length: width }, (_, c) => c);
+    for (const cls of classes) this.auc.push({ cls, pos: new SortedRuns(), neg: new SortedRuns() });
   }
-  let ece = 0;
-  for (let b = 0; b < ECE_BINS; b++) {
-    if (binCount[b] > 0)
-      ece += (binCount[b] / n) * Math.abs(binCorrect[b] / binCount[b] - binConfidence[b] / binCount[b]);
+
+  /** Rows added so far. */
+  get rows(): number {
+    return this.n;
   }
-  const aucOf = (c: number) => classRocAuc(truth, p, k, c);
-  let rocAuc: number;
-  if (k === 2) rocAuc = aucOf(1);
-  else {
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += aucOf(c);
-    rocAuc = sum / k;
+
+  /**
+   * Adds `count` rows: their true class codes, predicted codes (−1: not a class of the model) and, when the stream
+   * has a width, their row-major probabilities.
+   */
+  add(truth: Int32Array, predicted: Int32Array, count: number, probabilities?: Float32Array | Float64Array): void {
+    for (let i = 0; i < count; i++) {
+      const t = truth[i];
+      const p = predicted[i];
+      if (t === p) this.correct++;
+      if (t >= 0) bump(this.truthCount, t);
+      if (p >= 0) bump(this.predCount, p);
+      if (t >= 0 && t === p) bump(this.tp, t);
+      if (t >= 0 && p >= 0) {
+        while (this.cells.length <= t) this.cells.push([]);
+        bump(this.cells[t], p);
+      }
+    }
+    this.n += count;
+    const k = this.width;
+    if (k === undefined || !probabilities) return;
+    for (let i = 0; i < count; i++) {
+      const row = i * k;
+      const pt = Math.min(Math.max(probabilities[row + truth[i]], EPS), 1 - EPS);
+      this.loss -= Math.log(pt);
+      let confidence = probabilities[row];
+      for (let c = 1; c < k; c++) if (probabilities[row + c] > confidence) confidence = probabilities[row + c];
+      const bin = Math.min(Math.floor(confidence * ECE_BINS), ECE_BINS - 1);
+      this.binCount[bin]++;
+      this.binConfidence[bin] += confidence;
+      if (predicted[i] === truth[i]) this.binCorrect[bin]++;
+    }
+    for (const { cls, pos, neg } of this.auc) {
+      let positives = 0;
+      for (let i = 0; i < count; i++) if (truth[i] === cls) positives++;
+      const p = new Float64Array(positives);
+      const q = new Float64Array(count - positives);
+      for (let i = 0, a = 0, b = 0; i < count; i++) {
+        if (truth[i] === cls) p[a++] = probabilities[i * k + cls];
+        else q[b++] = probabilities[i * k + cls];
+      }
+      pos.push(p);
+      neg.push(q);
+    }
   }
-  return { logLoss: loss / n, ece, rocAuc };
+
+  /** The metrics of every row added, over `classes` classes (the model's, or those a label-only model learned). */
+  result(classes: number): ClassificationMetrics {
+    const k = classes;
+    const n = this.n;
+    const at = (counts: number[], c: number) => counts[c] ?? 0;
+    const stats = Array.from({ length: k }, (_, c) => ({
+      precision: ratio(at(this.tp, c), at(this.predCount, c)),
+      recall: ratio(at(this.tp, c), at(this.truthCount, c)),
+      f1: ratio(2 * at(this.tp, c), at(this.predCount, c) + at(this.truthCount, c)),
+    }));
+    const mean = (f: (s: (typeof stats)[number]) => number) => stats.reduce((a, s) => a + f(s), 0) / k;
+    const out: ClassificationMetrics = {
+      accuracy: ratio(this.correct, n),
+      precisionMacro: mean((s) => s.precision),
+      recallMacro: mean((s) => s.recall),
+      f1Macro: mean((s) => s.f1),
+      confusionMatrix: Array.from({ length: k }, (_, t) =>
+        Array.from({ length: k }, (_, p) => this.cells[t]?.[p] ?? 0),
+      ),
+    };
+    if (k === 2) {
+      out.precision = stats[1].precision;
+      out.recall = stats[1].recall;
+      out.f1 = stats[1].f1;
+    }
+    if (this.width !== undefined && n > 0) {
+      let ece = 0;
+      for (let b = 0; b < ECE_BINS; b++) {
+        const count = this.binCount[b];
+        if (count > 0) ece += (count / n) * Math.abs(this.binCorrect[b] / count - this.binConfidence[b] / count);
+      }
+      const aucs = this.auc.map(({ pos, neg }) => sortedRocAuc(pos.sorted(), neg.sorted()));
+      let rocAuc: number;
+      if (k === 2) rocAuc = aucs[0];
+      else {
+        let sum = 0;
+        for (const auc of aucs) sum += auc;
+        rocAuc = sum / k;
+      }
+      Object.assign(out, { logLoss: this.loss / n, ece, rocAuc });
+    }
+    return out;
+  }
 }
 
 /** Every classification metric for rows whose true class is known to the model. */
 export function classificationMetrics(input: ClassificationInput): ClassificationMetrics {
   const k = input.classes.length;
-  const { truth, predicted } = input;
-  const n = truth.length;
-  let correct = 0;
-  for (let i = 0; i < n; i++) if (truth[i] === predicted[i]) correct++;
-  const stats = perClass(truth, predicted, k);
-  const mean = (f: (s: (typeof stats)[number]) => number) => stats.reduce((a, s) => a + f(s), 0) / k;
-  const out: ClassificationMetrics = {
-    accuracy: ratio(correct, n),
-    precisionMacro: mean((s) => s.precision),
-    recallMacro: mean((s) => s.recall),
-    f1Macro: mean((s) => s.f1),
-    confusionMatrix: confusion(truth, predicted, k),
-  };
-  if (k === 2) {
-    out.precision = stats[1].precision;
-    out.recall = stats[1].recall;
-    out.f1 = stats[1].f1;
-  }
-  if (input.probabilities && n > 0) Object.assign(out, probabilityMetrics(input, k));
-  return out;
+  const stream = new ClassificationStream(input.probabilities ? k : undefined);
+  stream.add(input.truth, input.predicted, input.truth.length, input.probabilities);
+  return stream.result(k);
 }
 
 /** Regression metrics. */

@@ -74,6 +74,13 @@ export function planOutputs(model: LoadedModel, task?: EvaluationTask): OutputPl
   return { task: chosen, label, probabilities: probOutput, classes };
 }
 
+/** What scoring reads of an output tensor: an onnxruntime Tensor, or its fields copied to another thread. */
+export interface OutputValue {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: ort.Tensor['data'];
+}
+
 /** Predicted labels of a label tensor as strings. */
 export function labelStrings(tensor: ort.Tensor): string[] {
   const data = tensor.data as ArrayLike<unknown>;
@@ -83,7 +90,7 @@ export function labelStrings(tensor: ort.Tensor): string[] {
 }
 
 /** Values per row of an output: its last dimension, 1 for a vector. */
-export function tensorWidth(tensor: ort.Tensor): number {
+export function tensorWidth(tensor: OutputValue): number {
   return tensor.dims.length >= 2 ? Number(tensor.dims[tensor.dims.length - 1]) : 1;
 }
 
@@ -128,7 +135,7 @@ export class LabelCoder {
   constructor(private readonly classIndex: ReadonlyMap<string, number>) {}
 
   /** A function from row to class code over one label tensor (int64, int32 or string). */
-  over(tensor: ort.Tensor): (row: number) => number {
+  over(tensor: OutputValue): (row: number) => number {
     const data = tensor.data;
     if (data instanceof BigInt64Array) {
       const words = new Int32Array(data.buffer, data.byteOffset, data.length * 2);

@@ -1,14 +1,10 @@
 /** Scoring of an evaluation: the label column and the model's outputs run by run, then the metrics. */
-import type { Vector } from 'apache-arrow';
-import { DataType } from 'apache-arrow';
-import type * as ort from 'onnxruntime-node';
 import { ErrorType } from '../../workflows/contracts';
-import { categoricalValues, numericValues } from '../data/columns';
 import { DomainError } from '../errors';
-import { Float64Builder, Int32Builder } from './growable';
-import { classificationMetrics, regressionMetrics } from './metrics';
+import { Float64Builder } from './growable';
+import { ClassificationStream, regressionMetrics } from './metrics';
 import { LabelCoder, NumberCodes, tensorWidth } from './outputs';
-import type { OutputPlan } from './outputs';
+import type { OutputPlan, OutputValue } from './outputs';
 
 /** What the scorer reports: the metrics, and for classification the classes and the confusion matrix. */
 export interface ScoredMetrics {
@@ -17,17 +13,29 @@ export interface ScoredMetrics {
   confusionMatrix?: number[][];
 }
 
+/**
+ * A dataset batch's label column as scoring reads it: numbers (NaN for null), or codes into a dictionary of strings
+ * (−1 for null). Plain arrays, so it can cross to the scoring thread.
+ */
+export type LabelData =
+  { kind: 'numeric'; values: Float64Array } | { kind: 'categorical'; codes: Int32Array; dictionary: string[] };
+
 /** Row codes of a dataset batch's label column: a class code, or `undefined` for a null label. */
 type TruthCodes = (row: number) => number | undefined;
 
 /** Marks a dictionary entry whose class code is not looked up yet. */
 const UNSEEN = -2;
 
-/** Gathers truth and predictions run by run (typed arrays, no row objects) and computes the metrics. */
+/**
+ * Scores the model's outputs run by run (typed arrays, no row objects): classification into a ClassificationStream,
+ * so the metrics are ready when the last run is scored; regression into columns of truth and predictions.
+ */
 export class Scorer {
-  readonly truth = new Int32Builder();
-  readonly predicted = new Int32Builder();
-  readonly probabilities = new Float64Builder();
+  private readonly stream: ClassificationStream;
+  /** This run's rows with a label: true and predicted codes, and probabilities (scratch, reused run to run). */
+  private runTruth = new Int32Array(0);
+  private runPredicted = new Int32Array(0);
+  private runProbabilities = new Float64Array(0);
   readonly truthValues = new Float64Builder();
   readonly values = new Float64Builder();
   private readonly classIndex: Map<string, number>;
@@ -44,16 +52,17 @@ export class Scorer {
   ) {
     this.classIndex = new Map(plan.classes.map((c, i) => [c, i]));
     this.predictedCodes = new LabelCoder(this.classIndex);
+    this.stream = new ClassificationStream(plan.probabilities ? plan.classes.length : undefined);
   }
 
-  /** Reads a dataset batch's label column once; the runs over its rows then score from it. */
-  setLabels(vector: Vector): void {
-    if (this.plan.task === 'regression') {
-      this.truthNumbers = numericValues(vector);
+  /** Takes a dataset batch's label column (see `labelData`); the runs over its rows then score from it. */
+  setLabels(labels: LabelData): void {
+    if (labels.kind === 'numeric' && this.plan.task === 'regression') {
+      this.truthNumbers = labels.values;
       return;
     }
-    if (DataType.isUtf8(vector.type) || DataType.isDictionary(vector.type) || DataType.isBool(vector.type)) {
-      const { codes, dictionary } = categoricalValues(vector);
+    if (labels.kind === 'categorical') {
+      const { codes, dictionary } = labels;
       // Codes are looked up as rows meet them, in row order, so a label-only model learns classes in that order.
       const classOf = new Int32Array(dictionary.length).fill(UNSEEN);
       this.truthCodes = (row) => {
@@ -64,7 +73,7 @@ export class Scorer {
       };
       return;
     }
-    const values = numericValues(vector);
+    const values = labels.values;
     this.truthCodes = (row) => {
       const v = values[row];
       if (Number.isNaN(v)) return undefined;
@@ -78,11 +87,11 @@ export class Scorer {
   }
 
   /** Scores the outputs of one run over rows [from, to) of the current dataset batch. */
-  add(results: ort.InferenceSession.OnnxValueMapType, from: number, to: number): void {
+  add(results: Readonly<Record<string, OutputValue>>, from: number, to: number): void {
     if (this.plan.task === 'regression') return this.addRegression(results, from, to);
-    const probs = this.plan.probabilities ? (results[this.plan.probabilities] as ort.Tensor) : undefined;
+    const probs = this.plan.probabilities ? results[this.plan.probabilities] : undefined;
     const probValues = probs?.data as Float32Array | Float64Array | undefined;
-    const labels = this.plan.label ? this.predictedCodes.over(results[this.plan.label] as ort.Tensor) : undefined;
+    const labels = this.plan.label ? this.predictedCodes.over(results[this.plan.label]) : undefined;
     const k = this.plan.classes.length;
     if (probs && tensorWidth(probs) !== k) {
       throw new DomainError(
@@ -91,20 +100,27 @@ export class Scorer {
       );
     }
     const rows = to - from;
-    this.truth.reserve(rows);
-    this.predicted.reserve(rows);
-    if (probValues) this.probabilities.reserve(rows * k);
+    if (this.runTruth.length < rows) {
+      this.runTruth = new Int32Array(rows);
+      this.runPredicted = new Int32Array(rows);
+    }
+    if (probValues && this.runProbabilities.length < rows * k) this.runProbabilities = new Float64Array(rows * k);
+    const truth = this.runTruth;
+    const predicted = this.runPredicted;
+    const probabilities = this.runProbabilities;
+    let kept = 0;
     for (let r = 0; r < rows; r++) {
       const code = this.truthCodes(from + r);
       if (code === undefined) {
         this.skipped++;
         continue;
       }
-      this.truth.push(code);
-      if (labels) this.predicted.push(labels(r));
-      else this.predicted.push(argmax(probValues!, r * k, k));
-      if (probValues) for (let c = 0; c < k; c++) this.probabilities.push(probValues[r * k + c]);
+      truth[kept] = code;
+      predicted[kept] = labels ? labels(r) : argmax(probValues!, r * k, k);
+      if (probValues) for (let c = 0; c < k; c++) probabilities[kept * k + c] = probValues[r * k + c];
+      kept++;
     }
+    this.stream.add(truth, predicted, kept, probValues ? probabilities : undefined);
   }
 
   private codeOf(value: string): number {
@@ -122,9 +138,9 @@ export class Scorer {
     return this.plan.classes.length - 1;
   }
 
-  private addRegression(results: ort.InferenceSession.OnnxValueMapType, from: number, to: number) {
+  private addRegression(results: Readonly<Record<string, OutputValue>>, from: number, to: number) {
     const truth = this.truthNumbers;
-    const predicted = (results[this.plan.value as string] as ort.Tensor).data as Float32Array | Float64Array;
+    const predicted = results[this.plan.value as string].data as Float32Array | Float64Array;
     this.truthValues.reserve(to - from);
     this.values.reserve(to - from);
     for (let r = 0; r < to - from; r++) {
@@ -142,18 +158,13 @@ export class Scorer {
     if (this.plan.task === 'regression') {
       return { metrics: { ...regressionMetrics(this.truthValues.finish(), this.values.finish()) } };
     }
-    const { confusionMatrix, ...scalars } = classificationMetrics({
-      classes: this.plan.classes,
-      truth: this.truth.finish(),
-      predicted: this.predicted.finish(),
-      probabilities: this.plan.probabilities ? this.probabilities.finish() : undefined,
-    });
+    const { confusionMatrix, ...scalars } = this.stream.result(this.plan.classes.length);
     return { metrics: scalars as Record<string, number>, classes: this.plan.classes, confusionMatrix };
   }
 
   /** Rows scored so far (rows with a null label are left out). */
   get rows(): number {
-    return this.plan.task === 'regression' ? this.values.length : this.truth.length;
+    return this.plan.task === 'regression' ? this.values.length : this.stream.rows;
   }
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Body of the scoring thread (see scoring-thread.ts): a Scorer fed by messages, so an evaluation's scoring and
+ * metrics run on another core while onnxruntime runs the next batch on the main thread. Imports no Arrow and no
+ * onnxruntime, so the thread starts quickly.
+ */
+import { parentPort } from 'node:worker_threads';
+import { isDomainError } from '../errors';
+import type { OutputPlan, OutputValue } from './outputs';
+import { Scorer } from './scorer';
+import type { LabelData, ScoredMetrics } from './scorer';
+
+/** What the main thread sends: one `start`, then labels and runs in dataset order, then `finish`. */
+export type ToScoring =
+  | { kind: 'start'; plan: OutputPlan; label: string }
+  | { kind: 'labels'; labels: LabelData }
+  | { kind: 'run'; from: number; to: number; outputs: Record<string, OutputValue> }
+  | { kind: 'finish' };
+
+/** What the thread answers: the first failure of an evaluation, or its result after `finish`. */
+export type FromScoring =
+  | { kind: 'failed'; errorType?: string; message: string }
+  | { kind: 'done'; rows: number; skipped: number; scored: ScoredMetrics };
+
+/** Serves evaluations one after another on this thread's port (called by the thread's bootstrap). */
+export function serveScoring(): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveScoring runs in a worker thread');
+  let scorer: Scorer | undefined;
+  let failed = false;
+  port.on('message', (message: ToScoring) => {
+    if (message.kind === 'start') {
+      scorer = new Scorer(message.plan, message.label);
+      failed = false;
+      return;
+    }
+    // After a failure the rest of that evaluation's messages are dropped; the main thread stops at the failure.
+    if (failed || !scorer) return;
+    try {
+      if (message.kind === 'labels') scorer.setLabels(message.labels);
+      else if (message.kind === 'run') scorer.add(message.outputs, message.from, message.to);
+      else {
+        const reply: FromScoring = {
+          kind: 'done',
+          rows: scorer.rows,
+          skipped: scorer.skipped,
+          scored: scorer.metrics(),
+        };
+        scorer = undefined;
+        port.postMessage(reply);
+      }
+    } catch (err) {
+      failed = true;
+      const reply: FromScoring = isDomainError(err)
+        ? { kind: 'failed', errorType: err.type, message: err.message }
+        : { kind: 'failed', message: (err as Error)?.stack ?? String(err) };
+      port.postMessage(reply);
+    }
+  });
+}
