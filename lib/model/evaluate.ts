@@ -121,17 +121,12 @@ async function evaluateStream(
       options.onProgress?.(rowsRun);
     }
     if (!robust && batch.numRows > 0) {
-      // The probes take the first batch's columns converted whole, once.
-      const data = batchColumns(bindings, batch);
-      single = await singleRowLatencies(
-        model.session,
-        bindings,
-        data,
-        batch.numRows,
-        fetches,
-        options.latencySamples ?? 200,
-      );
+      // The probes read the first batch's first rows: those columns are converted once, for both.
+      const samples = options.latencySamples ?? 200;
       const rows = Math.min(batch.numRows, options.robustness?.rows ?? 1000);
+      const probed = Math.min(batch.numRows, Math.max(samples, rows));
+      const data = batchColumns(bindings, probed < batch.numRows ? batch.slice(0, probed) : batch);
+      single = await singleRowLatencies(model.session, bindings, data, probed, fetches, samples);
       const probe = { scale: options.robustness?.scale ?? 0.01, seed: options.robustness?.seed ?? 7 };
       robust = await robustness(model.session, bindings, data, rows, plan, fetches, probe);
     }
