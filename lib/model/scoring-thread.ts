@@ -33,6 +33,9 @@ if (workerData.tsx) require(workerData.tsx).register();
 require(workerData.module).serveScoring();
 `;
 
+/** Ids of evaluations, so a reused thread's late answers for an earlier one are ignored. */
+let nextEvaluation = 0;
+
 /** Idle scoring threads kept for the next evaluation, each with the listener that drops it should it exit. */
 const idle = new Map<Worker, () => void>();
 const MAX_IDLE = 2;
@@ -73,6 +76,7 @@ export interface ScoringResult {
 /** One evaluation's scoring on a pooled thread: labels and runs go in order, the metrics come back at `finish`. */
 export class ScoringThread {
   private readonly worker: Worker;
+  private readonly id = nextEvaluation++;
   private failure: Error | undefined;
   /** The thread itself failed (exited or threw), rather than the evaluation's data. */
   private crashed = false;
@@ -88,7 +92,7 @@ export class ScoringThread {
     this.worker.on('message', this.onMessage);
     this.worker.on('error', this.onError);
     this.worker.on('exit', this.onExit);
-    this.post({ kind: 'start', plan, label });
+    this.post({ kind: 'start', id: this.id, plan, label });
   }
 
   /** Sends the label column of the dataset batch the next runs score. */
@@ -150,6 +154,7 @@ export class ScoringThread {
   }
 
   private received(reply: FromScoring): void {
+    if (reply.id !== this.id) return;
     if (reply.kind === 'failed') {
       // A DomainError keeps its type (non-retryable); anything else is a fault of the thread, retryable.
       const failure = reply.errorType
@@ -162,7 +167,7 @@ export class ScoringThread {
     }
     const settle = this.settle;
     this.close();
-    settle?.resolve(reply);
+    settle?.resolve({ rows: reply.rows, skipped: reply.skipped, scored: reply.scored });
   }
 
   private fail(err: Error): void {

@@ -11,15 +11,18 @@ import type { LabelData, ScoredMetrics } from './scorer';
 
 /** What the main thread sends: one `start`, then labels and runs in dataset order, then `finish`. */
 export type ToScoring =
-  | { kind: 'start'; plan: OutputPlan; label: string }
+  | { kind: 'start'; id: number; plan: OutputPlan; label: string }
   | { kind: 'labels'; labels: LabelData }
   | { kind: 'run'; from: number; to: number; outputs: Record<string, OutputValue> }
   | { kind: 'finish' };
 
-/** What the thread answers: the first failure of an evaluation, or its result after `finish`. */
+/**
+ * What the thread answers, with the id of the evaluation's `start`: its first failure, or its result after `finish`.
+ * A reused thread may still answer for an evaluation stopped early; the id tells those answers apart.
+ */
 export type FromScoring =
-  | { kind: 'failed'; errorType?: string; message: string }
-  | { kind: 'done'; rows: number; skipped: number; scored: ScoredMetrics };
+  | { kind: 'failed'; id: number; errorType?: string; message: string }
+  | { kind: 'done'; id: number; rows: number; skipped: number; scored: ScoredMetrics };
 
 /** Serves evaluations one after another on this thread's port (called by the thread's bootstrap). */
 export function serveScoring(): void {
@@ -27,10 +30,12 @@ export function serveScoring(): void {
   if (!port) throw new Error('serveScoring runs in a worker thread');
   let scorer: Scorer | undefined;
   let failed = false;
+  let id = -1;
   port.on('message', (message: ToScoring) => {
     if (message.kind === 'start') {
       scorer = new Scorer(message.plan, message.label);
       failed = false;
+      id = message.id;
       return;
     }
     // After a failure the rest of that evaluation's messages are dropped; the main thread stops at the failure.
@@ -41,6 +46,7 @@ export function serveScoring(): void {
       else {
         const reply: FromScoring = {
           kind: 'done',
+          id,
           rows: scorer.rows,
           skipped: scorer.skipped,
           scored: scorer.metrics(),
@@ -51,8 +57,8 @@ export function serveScoring(): void {
     } catch (err) {
       failed = true;
       const reply: FromScoring = isDomainError(err)
-        ? { kind: 'failed', errorType: err.type, message: err.message }
-        : { kind: 'failed', message: (err as Error)?.stack ?? String(err) };
+        ? { kind: 'failed', id, errorType: err.type, message: err.message }
+        : { kind: 'failed', id, message: (err as Error)?.stack ?? String(err) };
       port.postMessage(reply);
     }
   });
