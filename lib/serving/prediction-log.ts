@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Predictions } from './predictions';
-import { SegmentWriter } from './segments';
-import type { ColumnChunk, SegmentField } from './segments';
+import type { NumberColumn, TextColumn } from './column-store';
+import { pushChunk, SegmentWriter } from './segments';
+import type { SegmentBuffer, SegmentField } from './segments';
 import type { ServedVersion } from './served-version';
 import type { FeatureColumns } from './tensors';
 
@@ -49,28 +50,6 @@ function predictionFields(p: Predictions): SegmentField[] {
   return fields;
 }
 
-/** Prediction columns of one request, by segment column name. */
-function predictionColumns(p: Predictions): [string, ColumnChunk][] {
-  if (p.kind === 'values') {
-    if (p.width === 1) return [['prediction.value', p.values]];
-    return Array.from({ length: p.width }, (_, j): [string, ColumnChunk] => [
-      `prediction.value.${j}`,
-      Float64Array.from({ length: p.rows }, (_, r) => p.values[r * p.width + j]),
-    ]);
-  }
-  const out: [string, ColumnChunk][] = [['prediction.label', p.labels]];
-  const k = p.classes.length;
-  if (p.probabilities) {
-    const probs = p.probabilities;
-    for (let j = 0; j < k; j++) {
-      const column = new Float64Array(p.rows);
-      for (let r = 0; r < p.rows; r++) column[r] = probs[r * k + j];
-      out.push([`prediction.probability.${p.classes[j]}`, column]);
-    }
-  }
-  return out;
-}
-
 /** Where the columns of a prediction segment start: the meta columns, then the features in the version's order. */
 const FIRST_FEATURE = PREDICTION_META_COLUMNS.length;
 
@@ -79,6 +58,8 @@ export class PredictionLog {
   private readonly writer: SegmentWriter;
   private readonly now: () => number;
   private readonly dirs = new WeakMap<ServedVersion, string>();
+  /** Per open segment, the positions of the prediction columns (see `appendPredictions`). */
+  private readonly predictionPositions = new WeakMap<SegmentBuffer, Int32Array>();
 
   constructor(
     private readonly home: string,
@@ -119,23 +100,56 @@ export class PredictionLog {
         'mlops.task': version.plan?.task ?? 'unknown',
       },
     }));
-    // Positional: the fields are the meta columns, the version's features, then its prediction columns.
-    const chunks = new Array<ColumnChunk | undefined>(buffer.fields.length);
-    chunks[0] = new Array<string>(rows).fill(input.requestId);
-    const rowIndex = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) rowIndex[i] = i;
-    chunks[1] = rowIndex;
-    chunks[2] = new Float64Array(rows).fill(this.now());
-    chunks[3] = new Int32Array(rows).fill(version.version);
-    const features = version.features;
-    for (let i = 0; i < features.length; i++) chunks[FIRST_FEATURE + i] = input.features.get(features[i].name);
-    if (predictions) {
-      for (const [name, chunk] of predictionColumns(predictions)) {
-        const at = buffer.indexOf(name);
-        if (at >= FIRST_FEATURE + features.length) chunks[at] = chunk;
-      }
+    // Positional: the fields are the meta columns, the version's features, then its prediction columns. Values go
+    // straight into the segment's columns: no chunk arrays per request.
+    const requestIds = buffer.column(0) as TextColumn;
+    const rowIndex = buffer.column(1) as NumberColumn;
+    const timestamps = buffer.column(2) as NumberColumn;
+    const versions = buffer.column(3) as NumberColumn;
+    const now = this.now();
+    for (let r = 0; r < rows; r++) {
+      requestIds.push(input.requestId);
+      rowIndex.push(r);
+      timestamps.push(now);
+      versions.push(version.version);
     }
-    buffer.appendChunks(rows, chunks);
+    const features = version.features;
+    for (let i = 0; i < features.length; i++) {
+      pushChunk(buffer.column(FIRST_FEATURE + i), input.features.get(features[i].name), rows);
+    }
+    if (predictions) this.appendPredictions(buffer, FIRST_FEATURE + features.length, predictions);
+    buffer.commit(rows);
+  }
+
+  /** Pushes a request's prediction columns into their segment columns (found once per segment). */
+  private appendPredictions(buffer: SegmentBuffer, first: number, p: Predictions): void {
+    let at = this.predictionPositions.get(buffer);
+    if (!at) {
+      // Where each of this kind of predictions' columns lies, or -1 (a segment opened by other predictions).
+      at = Int32Array.from(predictionFields(p), (f) => {
+        const position = buffer.indexOf(f.name);
+        return position >= first ? position : -1;
+      });
+      this.predictionPositions.set(buffer, at);
+    }
+    const rows = p.rows;
+    if (p.kind === 'values') {
+      for (let j = 0; j < p.width && j < at.length; j++) {
+        if (at[j] < 0) continue;
+        const column = buffer.column(at[j]) as NumberColumn;
+        for (let r = 0; r < rows; r++) column.push(p.values[r * p.width + j]);
+      }
+      return;
+    }
+    if (at[0] >= 0) pushChunk(buffer.column(at[0]), p.labels, rows);
+    const probs = p.probabilities;
+    if (!probs) return;
+    const k = p.classes.length;
+    for (let j = 0; j < k && j + 1 < at.length; j++) {
+      if (at[j + 1] < 0) continue;
+      const column = buffer.column(at[j + 1]) as NumberColumn;
+      for (let r = 0; r < rows; r++) column.push(probs[r * k + j]);
+    }
   }
 
   /** Appends delayed labels of a model: text in `label`, and numbers also in `value`. */

@@ -73,17 +73,26 @@ export class SegmentBuffer {
 
   /** `append` with the chunks by field position (no name lookups on the hot path). */
   appendChunks(rows: number, chunks: readonly (ColumnChunk | undefined)[]): void {
-    for (let f = 0; f < this.fields.length; f++) {
-      const chunk = chunks[f];
-      const given = chunk !== undefined && chunk.length === rows ? chunk : undefined;
-      const column = this.columns[f];
-      if (column instanceof TextColumn) {
-        for (let r = 0; r < rows; r++) column.push(given ? (given as (string | null)[])[r] : null);
-      } else {
-        for (let r = 0; r < rows; r++) column.push(given ? Number((given as ArrayLike<number>)[r]) : NaN);
-      }
-    }
+    for (let f = 0; f < this.fields.length; f++) pushChunk(this.columns[f], chunks[f], rows);
     this.rows += rows;
+  }
+
+  /**
+   * The column of field `f`, for a caller that pushes the values of the next rows itself (no chunk arrays per
+   * request); `commit` then ends those rows.
+   */
+  column(f: number): TextColumn | NumberColumn {
+    return this.columns[f];
+  }
+
+  /** Ends `rows` rows pushed through `column`: a column given fewer values is filled with null (text) or NaN. */
+  commit(rows: number): void {
+    const end = this.rows + rows;
+    for (const column of this.columns) {
+      if (column instanceof TextColumn) while (column.length < end) column.push(null);
+      else while (column.length < end) column.push(NaN);
+    }
+    this.rows = end;
   }
 
   /** The buffered rows as a table with the segment's metadata. */
@@ -99,9 +108,28 @@ export class SegmentBuffer {
   }
 }
 
+/** `rows` values of a chunk into a column; a chunk left out (or of another length) gives null (text) or NaN. */
+export function pushChunk(column: TextColumn | NumberColumn, chunk: ColumnChunk | undefined, rows: number): void {
+  const given = chunk !== undefined && chunk.length === rows ? chunk : undefined;
+  if (column instanceof TextColumn) {
+    for (let r = 0; r < rows; r++) column.push(given ? (given as (string | null)[])[r] : null);
+  } else {
+    for (let r = 0; r < rows; r++) column.push(given ? Number((given as ArrayLike<number>)[r]) : NaN);
+  }
+}
+
+/** An open segment: its folder, window start and rows. */
+interface OpenSegment {
+  dir: string;
+  start: number;
+  buffer: SegmentBuffer;
+}
+
 /** Buffers segments per folder and window and writes them as `<window>.<replica>.<n>.arrow`. */
 export class SegmentWriter {
-  private readonly open = new Map<string, { dir: string; start: number; buffer: SegmentBuffer }>();
+  private readonly open = new Map<string, OpenSegment>();
+  /** The segment `buffer` returned last: a run of requests to one version finds it without building a key. */
+  private last: OpenSegment | undefined;
   private writes: Promise<void> = Promise.resolve();
   private sequence = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -112,6 +140,9 @@ export class SegmentWriter {
   buffer(dir: string, fields: () => { fields: SegmentField[]; metadata: Record<string, string> }): SegmentBuffer {
     const now = (this.options.now ?? Date.now)();
     const start = now - (now % this.options.windowMs);
+    const last = this.last;
+    // Still open: a flush or an early write takes an entry out of `open` and clears `last`.
+    if (last && last.dir === dir && last.start === start && last.buffer.rows < MAX_SEGMENT_ROWS) return last.buffer;
     const key = `${dir}\u0000${start}`;
     let entry = this.open.get(key);
     if (!entry) {
@@ -121,9 +152,11 @@ export class SegmentWriter {
     }
     if (entry.buffer.rows >= MAX_SEGMENT_ROWS) {
       this.open.delete(key);
+      this.last = undefined;
       this.write(entry.dir, entry.start, entry.buffer);
       return this.buffer(dir, fields);
     }
+    this.last = entry;
     return entry.buffer;
   }
 
@@ -138,6 +171,7 @@ export class SegmentWriter {
     for (const [key, entry] of this.open) {
       if (!all && entry.start + this.options.windowMs > now) continue;
       this.open.delete(key);
+      if (this.last === entry) this.last = undefined;
       if (entry.buffer.rows > 0) this.write(entry.dir, entry.start, entry.buffer);
     }
     return this.writes;
