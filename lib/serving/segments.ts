@@ -39,14 +39,35 @@ export function windowStartOf(file: string): number {
   return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
 }
 
+/** Rows a segment stages row-major before moving them into its columns. */
+const STAGE_ROWS = 256;
+
 /**
  * Rows of one segment, appended into one growable column per field (not a chunk per request, which kept tens of
  * small arrays per answered request alive until the window closed), made into an Arrow table when written.
+ *
+ * A request of one row touches every column once, and a column apiece is a cache miss apiece: tens per request on a
+ * busy gateway. So rows can be staged row-major first (`stageRows`: numbers in one Float64Array, texts in one
+ * array), and move into the columns `STAGE_ROWS` rows at a time.
  */
 export class SegmentBuffer {
+  /** Rows appended, staged ones included. */
   rows = 0;
   private readonly columns: (TextColumn | NumberColumn)[];
   private readonly positions = new Map<string, number>();
+  /** Per field, its slot in a staged row of numbers (−1 for a text field). */
+  readonly numberSlot: Int32Array;
+  /** Per field, its slot in a staged row of texts (−1 for a number field). */
+  readonly textSlot: Int32Array;
+  /** Numbers per staged row. */
+  readonly numberWidth: number;
+  /** Texts per staged row. */
+  readonly textWidth: number;
+  /** Staged rows: `numbers[row * numberWidth + slot]`, `texts[row * textWidth + slot]`. */
+  numbers: Float64Array;
+  texts: (string | null)[];
+  private staged = 0;
+  private capacity = STAGE_ROWS;
 
   constructor(
     readonly fields: SegmentField[],
@@ -56,11 +77,34 @@ export class SegmentBuffer {
       if (!this.positions.has(f.name)) this.positions.set(f.name, i);
     });
     this.columns = fields.map((f) => (f.kind === 'utf8' ? new TextColumn() : new NumberColumn()));
+    let numbers = 0;
+    let texts = 0;
+    this.numberSlot = Int32Array.from(fields, (f) => (f.kind === 'utf8' ? -1 : numbers++));
+    this.textSlot = Int32Array.from(fields, (f) => (f.kind === 'utf8' ? texts++ : -1));
+    this.numberWidth = numbers;
+    this.textWidth = texts;
+    this.numbers = new Float64Array(STAGE_ROWS * numbers);
+    this.texts = new Array<string | null>(STAGE_ROWS * texts).fill(null);
   }
 
   /** Position of a field by name, or -1. */
   indexOf(name: string): number {
     return this.positions.get(name) ?? -1;
+  }
+
+  /**
+   * Stages `rows` new rows with every value missing (NaN, null) and returns the index of the first staged row in
+   * `numbers` and `texts`; the caller then writes the values it has.
+   */
+  stageRows(rows: number): number {
+    if (this.staged + rows > this.capacity) this.drain();
+    if (rows > this.capacity) this.grow(rows);
+    const first = this.staged;
+    this.numbers.fill(NaN, first * this.numberWidth, (first + rows) * this.numberWidth);
+    this.texts.fill(null, first * this.textWidth, (first + rows) * this.textWidth);
+    this.staged += rows;
+    this.rows += rows;
+    return first;
   }
 
   /** Appends `rows` rows; a column left out (or of another length) is null (text) or NaN (numbers) for them. */
@@ -73,30 +117,38 @@ export class SegmentBuffer {
 
   /** `append` with the chunks by field position (no name lookups on the hot path). */
   appendChunks(rows: number, chunks: readonly (ColumnChunk | undefined)[]): void {
+    this.drain();
     for (let f = 0; f < this.fields.length; f++) pushChunk(this.columns[f], chunks[f], rows);
     this.rows += rows;
   }
 
-  /**
-   * The column of field `f`, for a caller that pushes the values of the next rows itself (no chunk arrays per
-   * request); `commit` then ends those rows.
-   */
-  column(f: number): TextColumn | NumberColumn {
-    return this.columns[f];
+  /** Moves the staged rows into the columns, field by field. */
+  private drain(): void {
+    const rows = this.staged;
+    if (rows === 0) return;
+    for (let f = 0; f < this.fields.length; f++) {
+      const column = this.columns[f];
+      if (column instanceof TextColumn) {
+        const slot = this.textSlot[f];
+        for (let r = 0; r < rows; r++) column.push(this.texts[r * this.textWidth + slot]);
+      } else {
+        const slot = this.numberSlot[f];
+        for (let r = 0; r < rows; r++) column.push(this.numbers[r * this.numberWidth + slot]);
+      }
+    }
+    this.staged = 0;
   }
 
-  /** Ends `rows` rows pushed through `column`: a column given fewer values is filled with null (text) or NaN. */
-  commit(rows: number): void {
-    const end = this.rows + rows;
-    for (const column of this.columns) {
-      if (column instanceof TextColumn) while (column.length < end) column.push(null);
-      else while (column.length < end) column.push(NaN);
-    }
-    this.rows = end;
+  /** Room to stage a request of more rows than the stage holds (called with nothing staged). */
+  private grow(rows: number): void {
+    this.capacity = rows;
+    this.numbers = new Float64Array(rows * this.numberWidth);
+    this.texts = new Array<string | null>(rows * this.textWidth).fill(null);
   }
 
   /** The buffered rows as a table with the segment's metadata. */
   toTable(): Table {
+    this.drain();
     const vectors: Record<string, Vector> = {};
     this.fields.forEach((f, i) => {
       const column = this.columns[i];
@@ -108,14 +160,22 @@ export class SegmentBuffer {
   }
 }
 
+/** `rows` numbers into a number column; a chunk left out (or of another length) gives NaN. */
+function pushNumbers(column: NumberColumn, chunk: ArrayLike<number> | undefined, rows: number): void {
+  if (chunk !== undefined && chunk.length === rows) for (let r = 0; r < rows; r++) column.push(Number(chunk[r]));
+  else for (let r = 0; r < rows; r++) column.push(NaN);
+}
+
+/** `rows` strings into a text column; a chunk left out (or of another length) gives null. */
+function pushTexts(column: TextColumn, chunk: readonly (string | null)[] | undefined, rows: number): void {
+  if (chunk !== undefined && chunk.length === rows) for (let r = 0; r < rows; r++) column.push(chunk[r]);
+  else for (let r = 0; r < rows; r++) column.push(null);
+}
+
 /** `rows` values of a chunk into a column; a chunk left out (or of another length) gives null (text) or NaN. */
 export function pushChunk(column: TextColumn | NumberColumn, chunk: ColumnChunk | undefined, rows: number): void {
-  const given = chunk !== undefined && chunk.length === rows ? chunk : undefined;
-  if (column instanceof TextColumn) {
-    for (let r = 0; r < rows; r++) column.push(given ? (given as (string | null)[])[r] : null);
-  } else {
-    for (let r = 0; r < rows; r++) column.push(given ? Number((given as ArrayLike<number>)[r]) : NaN);
-  }
+  if (column instanceof TextColumn) pushTexts(column, chunk as (string | null)[] | undefined, rows);
+  else pushNumbers(column, chunk as ArrayLike<number> | undefined, rows);
 }
 
 /** An open segment: its folder, window start and rows. */

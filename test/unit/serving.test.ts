@@ -24,7 +24,8 @@ import { ModelPreflight } from '../../lib/serving/preflight';
 import { PredictionLog } from '../../lib/serving/prediction-log';
 import { chooseVersion, routingBucket } from '../../lib/serving/routing';
 import type { RouteState } from '../../lib/serving/routing';
-import { windowName, windowStartOf } from '../../lib/serving/segments';
+import { SegmentBuffer, windowName, windowStartOf } from '../../lib/serving/segments';
+import type { SegmentField } from '../../lib/serving/segments';
 import { gatewaySettings, parseByteSize } from '../../lib/serving/settings';
 import { bearerMatches, resolveGatewayToken } from '../../lib/serving/token';
 import { STATS_RETENTION_S, WindowStats } from '../../lib/serving/window-stats';
@@ -304,6 +305,58 @@ describe('model-loading preflight', () => {
 });
 
 describe('log segments', () => {
+  it('stage rows row-major and write the same table as rows appended by column (property)', () => {
+    const fields: SegmentField[] = [
+      { name: 'id', kind: 'utf8' },
+      { name: 'n', kind: 'int32' },
+      { name: 'x', kind: 'float64' },
+      { name: 'label', kind: 'utf8' },
+      { name: 't', kind: 'timestamp' },
+    ];
+    // A request: its rows, and per row a value or a gap (NaN / null) for x and label.
+    const request = fc.record({
+      rows: fc.integer({ min: 1, max: 300 }),
+      staged: fc.boolean(),
+      x: fc.option(fc.double({ noNaN: true }), { nil: undefined }),
+      label: fc.option(fc.string({ maxLength: 5 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 1, maxLength: 12 }), (requests) => {
+        const mixed = new SegmentBuffer(fields, {});
+        const byColumn = new SegmentBuffer(fields, {});
+        requests.forEach((q, i) => {
+          const column = {
+            id: new Array<string>(q.rows).fill(`r${i}`),
+            n: Int32Array.from({ length: q.rows }, (_, r) => r),
+            x: q.x === undefined ? undefined : new Float64Array(q.rows).fill(q.x),
+            label: q.label === undefined ? undefined : new Array<string>(q.rows).fill(q.label),
+            t: new Float64Array(q.rows).fill(1_700_000_000_000 + i),
+          };
+          byColumn.append(q.rows, column);
+          if (!q.staged) return mixed.append(q.rows, column);
+          const first = mixed.stageRows(q.rows);
+          for (let r = 0; r < q.rows; r++) {
+            const at = (first + r) * mixed.numberWidth;
+            const text = (first + r) * mixed.textWidth;
+            mixed.texts[text + mixed.textSlot[0]] = `r${i}`;
+            mixed.numbers[at + mixed.numberSlot[1]] = r;
+            if (q.x !== undefined) mixed.numbers[at + mixed.numberSlot[2]] = q.x;
+            if (q.label !== undefined) mixed.texts[text + mixed.textSlot[3]] = q.label;
+            mixed.numbers[at + mixed.numberSlot[4]] = 1_700_000_000_000 + i;
+          }
+        });
+        expect(mixed.rows).toBe(byColumn.rows);
+        const rows = (b: SegmentBuffer) =>
+          b
+            .toTable()
+            .toArray()
+            .map((r) => r.toJSON());
+        expect(rows(mixed)).toEqual(rows(byColumn));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('names windows in ISO 8601 basic format and parses them back', () => {
     const start = Date.UTC(2025, 0, 2, 3, 4, 0);
     expect(windowName(start)).toBe('20250102T030400Z');
