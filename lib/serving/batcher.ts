@@ -91,7 +91,9 @@ function joinFeeds(batch: Pending[], rows: number): Record<string, ort.Tensor> {
       let at = 0;
       for (const p of batch) {
         const part = p.feeds[name].data as Float32Array;
-        out.set(part, at);
+        // A request's part is mostly one row: element by element beats `set`'s call (and type conversion) there.
+        if (part.length <= 16) for (let i = 0; i < part.length; i++) out[at + i] = part[i];
+        else out.set(part, at);
         at += part.length;
       }
       data = out;
