@@ -78,7 +78,8 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   const model = await loadModel(options.model, { intraOpThreads: options.intraOpThreads });
   const plan = planOutputs(model, options.task);
   const fetches = [plan.label, plan.probabilities, plan.value].filter((f): f is string => f !== undefined);
-  const stream = await openDataset(options.dataset);
+  // Each batch is done with (feeds built, labels copied to the scorer) before the one after next is read.
+  const stream = await openDataset(options.dataset, { reuseBuffers: true });
   const scorer = new ScoringThread(plan, options.label);
   try {
     return await evaluateStream(options, model, plan, fetches, stream, scorer);

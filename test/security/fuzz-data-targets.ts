@@ -5,7 +5,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tableToIPC } from 'apache-arrow';
+import { DataType, Table, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { readCsvBatches } from '../../lib/data/csv-reader';
 import { generateTable } from '../../lib/data/generate';
@@ -70,13 +70,15 @@ function csvCase(bytes: fc.Arbitrary<Uint8Array>): fc.Arbitrary<CsvCase> {
 }
 
 /** A dataset file written per case into `scratch`, read whole through `openDataset`, then removed. */
-function datasetRunner(scratch: string): (bytes: Uint8Array, extension: string) => Promise<void> {
+function datasetRunner(
+  scratch: string,
+): (bytes: Uint8Array, extension: string, reuseBuffers?: boolean) => Promise<void> {
   let next = 0;
-  return async (bytes, extension) => {
+  return async (bytes, extension, reuseBuffers = false) => {
     const path = join(scratch, `case-${process.pid}-${next++}${extension}`);
     await writeFile(path, bytes);
     try {
-      const stream = await openDataset(path, { batchRows: 16 });
+      const stream = await openDataset(path, { batchRows: 16, reuseBuffers });
       for await (const batch of stream.batches) materialise(batch);
       await stream.sha256();
     } finally {
@@ -86,14 +88,20 @@ function datasetRunner(scratch: string): (bytes: Uint8Array, extension: string) 
 }
 
 /** Valid files of every format, small enough that a case runs in milliseconds (Parquet: a worker start). */
-async function validFiles(scratch: string): Promise<Record<'csv' | 'arrow' | 'arrows' | 'parquet', Uint8Array>> {
+async function validFiles(
+  scratch: string,
+): Promise<Record<'csv' | 'arrow' | 'arrowPlain' | 'arrows' | 'parquet', Uint8Array>> {
   const table = generateTable({ rows: 40, seed: 7 });
+  // Without dictionaries and in three batches: the file a reused-buffer read takes its own path for.
+  const plain = table.select(table.schema.fields.filter((f) => !DataType.isDictionary(f.type)).map((f) => f.name));
+  const batches = [plain.slice(0, 16), plain.slice(16, 32), plain.slice(32)].flatMap((t) => t.batches);
   await writeTable(table, join(scratch, 'valid.csv'));
   await writeTable(table, join(scratch, 'valid.arrow'));
   await writeParquet(table, join(scratch, 'valid.parquet'), { rowGroupSize: 16 });
   return {
     csv: new Uint8Array(await readFile(join(scratch, 'valid.csv'))),
     arrow: new Uint8Array(await readFile(join(scratch, 'valid.arrow'))),
+    arrowPlain: tableToIPC(new Table(batches), 'file'),
     arrows: tableToIPC(table, 'stream'),
     parquet: new Uint8Array(await readFile(join(scratch, 'valid.parquet'))),
   };
@@ -115,12 +123,17 @@ export async function dataTargets(scratch: string): Promise<FuzzTarget[]> {
     defineTarget({ name: 'csv-text', arbitrary: csvCase(csvText), run: runCsv, testRuns: 300, timeoutMs: 5000 }),
     defineTarget({
       name: 'arrow',
-      arbitrary: fc.oneof(
-        fc.record({ bytes: mutated(valid.arrow), extension: fc.constant('.arrow') }),
-        fc.record({ bytes: mutated(valid.arrows), extension: fc.constant('.arrows') }),
-        fc.record({ bytes: fc.uint8Array({ maxLength: 256 }), extension: fc.constantFrom('.arrow', '.arrows') }),
-      ),
-      run: ({ bytes, extension }: { bytes: Uint8Array; extension: string }) => read(bytes, extension),
+      arbitrary: fc.record({
+        file: fc.oneof(
+          fc.record({ bytes: mutated(valid.arrow), extension: fc.constant('.arrow') }),
+          fc.record({ bytes: mutated(valid.arrowPlain), extension: fc.constant('.arrow') }),
+          fc.record({ bytes: mutated(valid.arrows), extension: fc.constant('.arrows') }),
+          fc.record({ bytes: fc.uint8Array({ maxLength: 256 }), extension: fc.constantFrom('.arrow', '.arrows') }),
+        ),
+        reuseBuffers: fc.boolean(),
+      }),
+      run: ({ file, reuseBuffers }: { file: { bytes: Uint8Array; extension: string }; reuseBuffers: boolean }) =>
+        read(file.bytes, file.extension, reuseBuffers),
       testRuns: 60,
       timeoutMs: 5000,
     }),
