@@ -5,7 +5,7 @@
  */
 
 /** Below this length the built-in sort is as fast as the radix sort. */
-const RADIX_MIN = 1 << 12;
+const RADIX_MIN = 1 << 11;
 
 /**
  * LSD radix sort of `n` unsigned keys of `stride` 32-bit words each (low word first), 16 bits per pass; a pass is
@@ -91,11 +91,44 @@ export function sortFloat64(values: Float64Array): Float64Array {
   return values;
 }
 
+/** Below this many 32-bit keys, three 11-bit passes beat two 16-bit ones (whose 65536 counts dominate). */
+const SMALL_RADIX_MAX = 1 << 16;
+
+/** LSD radix sort of `n` 32-bit keys in three passes of 11 bits; returns the array holding the sorted keys. */
+function radixSort11(keys: Uint32Array, n: number): Uint32Array {
+  const counts = new Uint32Array(3 * 2048);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i];
+    counts[key & 0x7ff]++;
+    counts[2048 + ((key >>> 11) & 0x7ff)]++;
+    counts[4096 + (key >>> 22)]++;
+  }
+  let source: Uint32Array = keys;
+  let target: Uint32Array = new Uint32Array(n);
+  for (let pass = 0; pass < 3; pass++) {
+    const base = pass * 2048;
+    const shift = pass * 11;
+    if (counts[base + ((source[0] >>> shift) & 0x7ff)] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) {
+      const count = counts[base + d];
+      counts[base + d] = sum;
+      sum += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = source[i];
+      target[counts[base + ((key >>> shift) & 0x7ff)]++] = key;
+    }
+    [source, target] = [target, source];
+  }
+  return source;
+}
+
 function sortFloat32Keys(values: Float64Array, n: number): void {
   const narrow = new Float32Array(values.subarray(0, n));
   const keys = new Uint32Array(narrow.buffer);
   for (let i = 0; i < n; i++) keys[i] = toKey(keys[i]);
-  const sorted = radixSort(keys, 1, n);
+  const sorted = n < SMALL_RADIX_MAX ? radixSort11(keys, n) : radixSort(keys, 1, n);
   for (let i = 0; i < n; i++) keys[i] = fromKey(sorted[i]);
   values.set(narrow);
 }
