@@ -122,12 +122,6 @@ class SortedRuns {
   }
 }
 
-/** Growable count per class code (codes of a label-only model appear while rows are scored). */
-function bump(counts: number[], code: number): void {
-  while (counts.length <= code) counts.push(0);
-  counts[code]++;
-}
-
 /**
  * Classification metrics gathered run by run: counts, the confusion matrix, log loss and calibration sums in row
  * order, and the one-vs-rest scores as sorted runs, so that the metrics of a million rows need no pass over them at
@@ -136,10 +130,13 @@ function bump(counts: number[], code: number): void {
 export class ClassificationStream {
   private n = 0;
   private correct = 0;
-  private readonly tp: number[] = [];
-  private readonly truthCount: number[] = [];
-  private readonly predCount: number[] = [];
-  private readonly cells: number[][] = [];
+  /** Class codes the counts have room for; a label-only model's codes grow while rows are scored. */
+  private capacity = 0;
+  private tp = new Float64Array(0);
+  private truthCount = new Float64Array(0);
+  private predCount = new Float64Array(0);
+  /** The confusion matrix, row-major over `capacity` codes. */
+  private cells = new Float64Array(0);
   private loss = 0;
   private readonly binCount = new Float64Array(ECE_BINS);
   private readonly binCorrect = new Float64Array(ECE_BINS);
@@ -164,18 +161,23 @@ export class ClassificationStream {
    * has a width, their row-major probabilities.
    */
   add(truth: Int32Array, predicted: Int32Array, count: number, probabilities?: Float32Array | Float64Array): void {
+    let highest = -1;
+    for (let i = 0; i < count; i++) highest = Math.max(highest, truth[i], predicted[i]);
+    if (highest >= this.capacity) this.grow(highest + 1);
+    const { tp, truthCount, predCount, cells, capacity } = this;
+    let correct = 0;
     for (let i = 0; i < count; i++) {
       const t = truth[i];
       const p = predicted[i];
-      if (t === p) this.correct++;
-      if (t >= 0) bump(this.truthCount, t);
-      if (p >= 0) bump(this.predCount, p);
-      if (t >= 0 && t === p) bump(this.tp, t);
-      if (t >= 0 && p >= 0) {
-        while (this.cells.length <= t) this.cells.push([]);
-        bump(this.cells[t], p);
-      }
+      if (t === p) correct++;
+      if (p >= 0) predCount[p]++;
+      if (t < 0) continue;
+      truthCount[t]++;
+      if (p < 0) continue;
+      cells[t * capacity + p]++;
+      if (t === p) tp[t]++;
     }
+    this.correct += correct;
     this.n += count;
     const k = this.width;
     if (k === undefined || !probabilities) return;
@@ -204,11 +206,30 @@ export class ClassificationStream {
     }
   }
 
+  /** Room for class codes below `codes`, counts kept. */
+  private grow(codes: number): void {
+    const capacity = Math.max(codes, 2 * this.capacity, 4);
+    const widen = (counts: Float64Array) => {
+      const out = new Float64Array(capacity);
+      out.set(counts);
+      return out;
+    };
+    this.tp = widen(this.tp);
+    this.truthCount = widen(this.truthCount);
+    this.predCount = widen(this.predCount);
+    const cells = new Float64Array(capacity * capacity);
+    for (let t = 0; t < this.capacity; t++) {
+      cells.set(this.cells.subarray(t * this.capacity, (t + 1) * this.capacity), t * capacity);
+    }
+    this.cells = cells;
+    this.capacity = capacity;
+  }
+
   /** The metrics of every row added, over `classes` classes (the model's, or those a label-only model learned). */
   result(classes: number): ClassificationMetrics {
     const k = classes;
     const n = this.n;
-    const at = (counts: number[], c: number) => counts[c] ?? 0;
+    const at = (counts: Float64Array, c: number) => (c < this.capacity ? counts[c] : 0);
     const stats = Array.from({ length: k }, (_, c) => ({
       precision: ratio(at(this.tp, c), at(this.predCount, c)),
       recall: ratio(at(this.tp, c), at(this.truthCount, c)),
@@ -221,7 +242,9 @@ export class ClassificationStream {
       recallMacro: mean((s) => s.recall),
       f1Macro: mean((s) => s.f1),
       confusionMatrix: Array.from({ length: k }, (_, t) =>
-        Array.from({ length: k }, (_, p) => this.cells[t]?.[p] ?? 0),
+        Array.from({ length: k }, (_, p) =>
+          t < this.capacity && p < this.capacity ? this.cells[t * this.capacity + p] : 0,
+        ),
       ),
     };
     if (k === 2) {
