@@ -22,8 +22,13 @@ export function labelData(vector: Vector, task: OutputPlan['task']): LabelData {
     DataType.isUtf8(vector.type) || DataType.isDictionary(vector.type) || DataType.isBool(vector.type);
   if (task === 'classification' && categorical) return { kind: 'categorical', ...categoricalValues(vector) };
   const values = numericValues(vector);
-  // numericValues may return a view of the batch's buffer: copy it, so only this column crosses.
-  return { kind: 'numeric', values: values.byteLength === values.buffer.byteLength ? values : values.slice() };
+  // numericValues returns a view of the batch's own buffer for a float64 column without nulls: that is copied, so
+  // moving the labels to the thread never detaches the caller's batch.
+  const ownsBuffer = vector.data.every((data) => data.values?.buffer !== values.buffer);
+  return {
+    kind: 'numeric',
+    values: ownsBuffer && values.byteLength === values.buffer.byteLength ? values : values.slice(),
+  };
 }
 
 /** Evaluated in the thread: loads the worker module, through tsx when it is TypeScript (as under tsx or jest). */

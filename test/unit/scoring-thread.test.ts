@@ -2,7 +2,7 @@
  * The scoring thread of an evaluation: its metrics equal the in-process Scorer's, a data failure comes back with its
  * DomainError type, and a pooled thread serves the next evaluation correctly after a failure or an early stop.
  */
-import { vectorFromArray, Int64, Utf8 } from 'apache-arrow';
+import { Int64, makeVector, Utf8, vectorFromArray } from 'apache-arrow';
 import type * as ort from 'onnxruntime-node';
 import { DomainError } from '../../lib/errors';
 import type { OutputPlan } from '../../lib/model/outputs';
@@ -91,6 +91,17 @@ describe('the scoring thread', () => {
     stopped.add(outputs(1, 0), ['label', 'probabilities'], 0, 1);
     stopped.close();
     expect(await scoreOnThread(200, 3)).toEqual(scoreInProcess(200, 3));
+  });
+
+  it('copies a label column that is a view of the caller’s batch, so moving it detaches nothing', () => {
+    const column = makeVector(Float64Array.of(0, 1, 1, 0, 1));
+    const thread = new ScoringThread(plan(), 'label');
+    try {
+      thread.setLabels(column, 'classification');
+      expect(Array.from(column.toArray())).toEqual([0, 1, 1, 0, 1]);
+    } finally {
+      thread.close();
+    }
   });
 
   it('moves the run outputs to the thread instead of copying them', () => {
