@@ -2,7 +2,8 @@
  * sha256 of a file computed in a worker thread while the caller decodes the same file, so hashing runs on another
  * core instead of in front of every batch. The worker reads the file itself (from the page cache, in 4 MiB chunks);
  * the file's size and modification time are compared before and after, so a file changed while it was being read
- * fails instead of yielding a digest of other bytes than were decoded.
+ * fails instead of yielding a digest of other bytes than were decoded. Hashing threads are pooled: a thread's start
+ * costs tens of milliseconds of CPU, which a read of one dataset after another would pay every time.
  */
 import { Worker } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
@@ -15,37 +16,78 @@ export interface FileDigest {
   digest: () => Promise<string>;
   /** Bytes hashed so far (progress for heartbeats). */
   bytesHashed: () => number;
-  /** Stops the worker; the digest then rejects (and is ignored). */
+  /** Stops the hashing (within a chunk); the digest then rejects (and is ignored). */
   cancel: () => void;
 }
 
-type Reply = { bytes: number; sha256?: string; error?: string; code?: string };
+/**
+ * Nice value of background worker threads (hashing, scoring), set on Linux only: there the nice value is per thread,
+ * so a thread that lowers its own priority leaves the process's other threads as they are (elsewhere it would
+ * lower the whole process). It only decides who waits when every core is busy.
+ */
+export const BACKGROUND_NICE = 10;
 
-/** Worker body (CommonJS, evaluated): hashes the file and posts progress every 32 MiB, then the digest. */
+type Reply = { id: number; bytes: number; sha256?: string; error?: string; code?: string; cancelled?: boolean };
+
+/** A request to a hashing thread: the file, and a flag that a non-zero value stops the hashing. */
+type Request = { id: number; path: string; cancel: Int32Array };
+
+/** Worker body (CommonJS, evaluated): hashes each requested file, posting progress every 32 MiB, then the digest. */
 const WORKER_SOURCE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { openSync, readSync, closeSync } = require('node:fs');
 const { createHash } = require('node:crypto');
-let fd;
-try {
-  fd = openSync(workerData.path, 'r');
-  const hash = createHash('sha256');
-  const chunk = Buffer.allocUnsafe(1 << 22);
-  let bytes = 0, posted = 0;
-  for (;;) {
-    const n = readSync(fd, chunk, 0, chunk.length, null);
-    if (n === 0) break;
-    hash.update(n === chunk.length ? chunk : chunk.subarray(0, n));
-    bytes += n;
-    if (bytes - posted >= 1 << 25) { parentPort.postMessage({ bytes }); posted = bytes; }
+// A background thread: when the cores are short, the thread decoding (or running a model) goes first.
+if (process.platform === 'linux') try { require('node:os').setPriority(0, workerData.nice); } catch {}
+const chunk = Buffer.allocUnsafe(1 << 22);
+parentPort.on('message', ({ id, path, cancel }) => {
+  let fd;
+  try {
+    fd = openSync(path, 'r');
+    const hash = createHash('sha256');
+    let bytes = 0, posted = 0;
+    for (;;) {
+      if (Atomics.load(cancel, 0) !== 0) { parentPort.postMessage({ id, bytes, cancelled: true }); return; }
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      hash.update(n === chunk.length ? chunk : chunk.subarray(0, n));
+      bytes += n;
+      if (bytes - posted >= 1 << 25) { parentPort.postMessage({ id, bytes }); posted = bytes; }
+    }
+    parentPort.postMessage({ id, bytes, sha256: hash.digest('hex') });
+  } catch (err) {
+    parentPort.postMessage({ id, bytes: 0, error: String((err && err.message) || err), code: err && err.code });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  parentPort.postMessage({ bytes, sha256: hash.digest('hex') });
-} catch (err) {
-  parentPort.postMessage({ bytes: 0, error: String((err && err.message) || err), code: err && err.code });
-} finally {
-  if (fd !== undefined) closeSync(fd);
-}
+});
 `;
+
+/** Idle hashing threads, each with the listener that drops it should it exit. */
+const idle = new Map<Worker, () => void>();
+const MAX_IDLE = 2;
+let nextRequest = 0;
+
+function takeThread(): Worker {
+  for (const [worker, onExit] of idle) {
+    idle.delete(worker);
+    worker.off('exit', onExit);
+    worker.ref();
+    return worker;
+  }
+  return new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE } });
+}
+
+function putThread(worker: Worker): void {
+  if (idle.size >= MAX_IDLE) {
+    void worker.terminate();
+    return;
+  }
+  const onExit = () => idle.delete(worker);
+  worker.once('exit', onExit);
+  worker.unref();
+  idle.set(worker, onExit);
+}
 
 /** Identity of a file's content as far as stat can tell. */
 async function fileStamp(path: string): Promise<string> {
@@ -53,40 +95,59 @@ async function fileStamp(path: string): Promise<string> {
   return `${info.size}:${info.mtimeMs}`;
 }
 
-/** Starts hashing `path` in a worker thread; `onProgress` gets the bytes hashed so far. */
+/** Starts hashing `path` on a pooled thread; `onProgress` gets the bytes hashed so far. */
 export function digestFile(path: string, size: number, onProgress?: (bytes: number) => void): FileDigest {
   let hashed = 0;
-  let finished = false;
   const before = fileStamp(path);
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path } });
+  const worker = takeThread();
+  const request: Request = { id: nextRequest++, path, cancel: new Int32Array(new SharedArrayBuffer(4)) };
+  let release: (reuse: boolean) => void = () => undefined;
   const digest = new Promise<string>((resolveDigest, reject) => {
-    worker.on('message', (reply: Reply) => {
-      if (reply.error !== undefined) {
-        const failure = Object.assign(new Error(reply.error), { code: reply.code });
-        reject(failure);
-        return;
-      }
+    const onMessage = (reply: Reply) => {
+      if (reply.id !== request.id) return;
       hashed = reply.bytes;
+      const last = reply.error !== undefined || reply.cancelled || reply.sha256 !== undefined;
+      if (last) release(true);
+      if (reply.error !== undefined) return reject(Object.assign(new Error(reply.error), { code: reply.code }));
+      if (reply.cancelled) return reject(new Error('hashing cancelled'));
       onProgress?.(hashed);
       if (reply.sha256 === undefined) return;
-      finished = true;
       const sha256 = reply.sha256;
       Promise.all([before, fileStamp(path)]).then(([a, b]) => {
         if (a === b && hashed === size) resolveDigest(sha256);
         else reject(new DomainError(ErrorType.DatasetCorrupt, `${path} changed while it was being read`));
       }, reject);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      if (!finished) reject(new Error(`file digest worker stopped (exit code ${code}) before the digest`));
-    });
+    };
+    const onError = (err: Error) => {
+      release(false);
+      reject(err);
+    };
+    const onExit = (code: number) => {
+      release(false);
+      reject(new Error(`file digest worker stopped (exit code ${code}) before the digest`));
+    };
+    let released = false;
+    release = (reuse) => {
+      if (released) return;
+      released = true;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // A thread that answered is reused; one that failed or stopped is not.
+      if (reuse) putThread(worker);
+      else void worker.terminate();
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
+  worker.postMessage(request);
   // Observed by `digest()`'s callers; a read stopped early never asks for it.
   digest.catch(() => undefined);
   before.catch(() => undefined);
   return {
     digest: () => digest,
     bytesHashed: () => hashed,
-    cancel: () => void worker.terminate(),
+    cancel: () => Atomics.store(request.cancel, 0, 1),
   };
 }

@@ -13,6 +13,7 @@ import type { DatasetFormatName } from '../../workflows/contracts';
 import { DomainError } from '../errors';
 import type { DataBatch } from './batch';
 import { readCsvBatches } from './csv-reader';
+import { giveBackBuffers, takeBuffer } from './buffer-pool';
 import { digestFile } from './file-digest';
 import { detectFormat } from './format';
 import { readParquetBatches } from './parquet';
@@ -48,6 +49,36 @@ export interface DatasetStream {
   batches: AsyncGenerator<DataBatch>;
   /** sha256 of the file's bytes; resolves after the batches are consumed. */
   sha256: () => Promise<string>;
+  /**
+   * With `reuseBuffers`: gives the read buffers to the process's pool for the next read, once the consumer holds no
+   * view of any batch and reads no further (the batches then end). Without it, or never called: nothing to do.
+   */
+  release: () => void;
+}
+
+/** The buffers one reused-buffer read took from the pool; after `release` the read takes no more. */
+class ReadBuffers {
+  private readonly taken: Uint8Array[] = [];
+  released = false;
+
+  /** Buffer `slot`, of at least `bytes` bytes. */
+  get(slot: number, bytes: number): Uint8Array {
+    if (this.released) throw new Error('the dataset was released before its batches were read');
+    const current = this.taken[slot];
+    if (current && current.length >= bytes) return current;
+    const buffer = takeBuffer(bytes);
+    // A buffer outgrown by a later batch goes back: the batch it held is no longer viewed.
+    if (current) giveBackBuffers([current]);
+    this.taken[slot] = buffer;
+    return buffer;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    giveBackBuffers(this.taken.filter((b) => b !== undefined));
+    this.taken.length = 0;
+  }
 }
 
 /** A Node system error, checked by shape (errors can come from another realm). */
@@ -132,7 +163,7 @@ function boundedHandle(handle: FileHandle, size: number, path: string): FileHand
   return { fd: handle.fd, stat: () => handle.stat(), read, close: () => handle.close() } as unknown as FileHandle;
 }
 
-async function* arrowBatches(path: string, size: number, reuse: boolean): AsyncGenerator<DataBatch> {
+async function* arrowBatches(path: string, size: number, reuse?: ReadBuffers): AsyncGenerator<DataBatch> {
   let offset = 0;
   // A file handle gives Arrow random access: each record batch is read at its offset, without joining the file.
   const handle = await open(path, 'r');
@@ -141,7 +172,7 @@ async function* arrowBatches(path: string, size: number, reuse: boolean): AsyncG
     // Opening a file reader reads its footer, which says where the batches lie.
     const footer = reuse && reader.isFile() ? (await reader.open()).footer : null;
     if (footer && footer.numDictionaries === 0) {
-      yield* reusedBufferBatches(handle, size, footer, reader.schema);
+      yield* reusedBufferBatches(handle, size, footer, reader.schema, reuse as ReadBuffers);
       return;
     }
     for await (const batch of reader) {
@@ -178,12 +209,12 @@ async function* reusedBufferBatches(
   size: number,
   footer: ArrowFooter,
   schemaOf: Schema,
+  buffers: ReadBuffers,
 ): AsyncGenerator<DataBatch> {
   // The schema as a stream's first message (the stream of an empty table, less its 8-byte end marker).
   const stream = tableToIPC(new Table(schemaOf), 'stream');
   const schema = stream.subarray(0, stream.length - 8);
   const schemaLength = schema.length;
-  const pool: Uint8Array[] = [];
   let offset = 0;
   for (let i = 0; i < footer.numRecordBatches; i++) {
     const block = footer.getRecordBatch(i);
@@ -191,12 +222,9 @@ async function* reusedBufferBatches(
     if (!block || !Number.isSafeInteger(length) || length <= 0 || block.offset < 8 || block.offset + length > size) {
       throw new Error(`record batch ${i} lies outside the file`);
     }
-    let buffer = pool[i % REUSED_BUFFERS];
-    if (!buffer || buffer.length < schemaLength + length) {
-      buffer = new Uint8Array(schemaLength + length);
-      buffer.set(schema);
-      pool[i % REUSED_BUFFERS] = buffer;
-    }
+    // A pooled buffer holds whatever its last read left, so the schema is written again each time.
+    const buffer = buffers.get(i % REUSED_BUFFERS, schemaLength + length);
+    buffer.set(schema);
     await readFully(handle, buffer, schemaLength, length, block.offset);
     const next = RecordBatchReader.from(buffer.subarray(0, schemaLength + length))
       .open()
@@ -238,6 +266,7 @@ export async function openDataset(path: string, options: OpenDatasetOptions = {}
   const hashing = digestFile(absolute, bytes, csv ? undefined : (hashed) => options.onProgress?.(hashed, bytes));
   let batches: AsyncGenerator<DataBatch>;
   let close = hashing.cancel;
+  const reused = options.reuseBuffers && format === DatasetFormat.arrow ? new ReadBuffers() : undefined;
   if (csv) {
     const stream = countedStream(absolute, bytes, options);
     close = () => {
@@ -246,7 +275,7 @@ export async function openDataset(path: string, options: OpenDatasetOptions = {}
     };
     batches = readCsvBatches(stream, { path: absolute, types: options.types, batchRows: options.batchRows });
   } else if (format === DatasetFormat.arrow) {
-    batches = arrowBatches(absolute, bytes, options.reuseBuffers ?? false);
+    batches = arrowBatches(absolute, bytes, reused);
   } else {
     batches = parquetBatches(absolute, options.signal);
   }
@@ -258,6 +287,7 @@ export async function openDataset(path: string, options: OpenDatasetOptions = {}
     bytes,
     batches: guard(batches, absolute, close, ping),
     sha256: () => hashing.digest().catch((err: unknown) => Promise.reject(mapReadError(err, absolute))),
+    release: () => reused?.release(),
   };
 }
 

@@ -6,12 +6,15 @@ import type { Vector } from 'apache-arrow';
 import type * as ort from 'onnxruntime-node';
 import { ErrorType } from '../../workflows/contracts';
 import { openDataset } from '../data/read';
+import type { DataBatch } from '../data/batch';
 import type { DatasetStream } from '../data/read';
 import { DomainError } from '../errors';
 import { batchColumns, FeedBuilder, planBinding } from './binding';
-import type { InputBinding } from './binding';
+import type { ColumnData, InputBinding } from './binding';
 import { loadModel } from './load';
 import type { LoadedModel, ModelValueInfo } from './load';
+import { OutputSegment, outputLayout } from './output-segments';
+import type { OutputLayout } from './output-segments';
 import { planOutputs } from './outputs';
 import type { EvaluationTask, OutputPlan } from './outputs';
 import { percentile, robustness, singleRowLatencies } from './probes';
@@ -57,8 +60,8 @@ export interface EvaluationReport {
  * Iterates `source` with its next item already asked for, so that reading the next dataset batch (a Parquet row
  * group decodes in a worker thread) overlaps the model running on this one. Stopping early still closes `source`.
  */
-async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
-  let next = source.next();
+async function* readAhead<T>(source: AsyncGenerator<T>, first: Promise<IteratorResult<T>>): AsyncGenerator<T> {
+  let next = first;
   try {
     for (;;) {
       const current = await next;
@@ -75,17 +78,43 @@ async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
 
 /** Evaluates a model on a dataset; typed DomainErrors for bad models, bad data and mismatches between them. */
 export async function evaluateModel(options: EvaluateOptions): Promise<EvaluationReport> {
-  const model = await loadModel(options.model, { intraOpThreads: options.intraOpThreads });
-  const plan = planOutputs(model, options.task);
-  const fetches = [plan.label, plan.probabilities, plan.value].filter((f): f is string => f !== undefined);
-  // Each batch is done with (feeds built, labels copied to the scorer) before the one after next is read.
-  const stream = await openDataset(options.dataset, { reuseBuffers: true });
-  const scorer = new ScoringThread(plan, options.label);
+  // The dataset opens, and its first batch is read, while the model loads. Each batch is done with (feeds built,
+  // labels copied to the scorer) before the one after next is read, so the reads reuse their buffers.
+  const opening = openDataset(options.dataset, { reuseBuffers: true }).then((stream) => {
+    const first = stream.batches.next();
+    first.catch(() => undefined);
+    return { stream, first };
+  });
+  opening.catch(() => undefined);
+  let model: LoadedModel | undefined;
+  let scorer: ScoringThread | undefined;
+  let reading = false;
   try {
-    return await evaluateStream(options, model, plan, fetches, stream, scorer);
+    // A model that cannot be loaded is reported before a dataset that cannot be read.
+    model = await loadModel(options.model, { intraOpThreads: options.intraOpThreads });
+    const plan = planOutputs(model, options.task);
+    const fetches = [plan.label, plan.probabilities, plan.value].filter((f): f is string => f !== undefined);
+    const { stream, first } = await opening;
+    scorer = new ScoringThread(plan, options.label);
+    reading = true;
+    return await evaluateStream(options, model, plan, fetches, stream, readAhead(stream.batches, first), scorer);
   } finally {
-    scorer.close();
+    scorer?.close();
+    const opened = await opening.catch(() => undefined);
+    // A dataset opened but never read (the model failed first) is closed; a read one closed when its batches ended.
+    if (opened && !reading) await opened.stream.batches.return(undefined).catch(() => undefined);
+    // Every view of the batches is gone: labels went to the scorer as copies, the probes copied their rows.
+    opened?.stream.release();
+    await model?.session.release();
   }
+}
+
+/** Most rows of outputs written in place before they go to the scoring thread as one message. */
+const SEGMENT_ROWS = 32768;
+
+/** Converted columns copied into arrays of their own: the dataset's read buffers are reused for later batches. */
+function ownColumns(data: Map<string, ColumnData>): Map<string, ColumnData> {
+  return new Map([...data].map(([name, values]) => [name, Array.isArray(values) ? values : values.slice()]));
 }
 
 async function evaluateStream(
@@ -94,16 +123,18 @@ async function evaluateStream(
   plan: OutputPlan,
   fetches: string[],
   stream: DatasetStream,
+  batches: AsyncGenerator<DataBatch>,
   scorer: ScoringThread,
 ): Promise<EvaluationReport> {
   const batchSize = options.batchSize ?? 8192;
   const batchTimes: number[] = [];
   let bindings: InputBinding[] | undefined;
   let feeds: FeedBuilder | undefined;
-  let single: number[] = [];
-  let robust: RobustnessReport | undefined;
+  let probe: { data: Map<string, ColumnData>; rows: number } | undefined;
+  /** How outputs are written in place; undefined until the first run shows it, null when they cannot be. */
+  let layout: OutputLayout[] | null | undefined;
   let rowsRun = 0;
-  for await (const { batch } of readAhead(stream.batches)) {
+  for await (const { batch } of batches) {
     const columns = batch.schema.fields.map((f) => f.name);
     if (!columns.includes(options.label)) {
       throw new DomainError(ErrorType.LabelNotFound, `dataset ${options.dataset} has no label column ${options.label}`);
@@ -112,27 +143,58 @@ async function evaluateStream(
     feeds ??= new FeedBuilder(bindings, batchSize);
     feeds.setBatch(batch);
     scorer.setLabels(batch.getChild(options.label) as Vector, plan.task);
+    if (!probe && batch.numRows > 0) {
+      // The probes read the first batch's first rows; they run after the last batch, while the scoring finishes.
+      const rows = Math.min(batch.numRows, Math.max(options.latencySamples ?? 200, options.robustness?.rows ?? 1000));
+      probe = { data: ownColumns(batchColumns(bindings, batch.slice(0, rows))), rows };
+    }
+    let segment: OutputSegment | undefined;
     for (let from = 0; from < batch.numRows; from += batchSize) {
       const to = Math.min(batch.numRows, from + batchSize);
+      const input = feeds.feeds(from, to);
+      if (layout && !segment) segment = new OutputSegment(layout, from, Math.min(SEGMENT_ROWS, batch.numRows - from));
       const start = process.hrtime.bigint();
-      const results = await runModel(model.session, feeds.feeds(from, to), fetches);
+      let results: ort.InferenceSession.OnnxValueMapType | undefined;
+      if (segment) {
+        try {
+          await model.session.run(input, segment.fetches(to - from));
+          segment.advance(to - from);
+        } catch {
+          // Outputs that stopped fitting in place (a shape that changes with the data): the rows written so far
+          // are sent, and this run and the rest run as before.
+          sendSegment(scorer, segment);
+          segment = undefined;
+          layout = null;
+        }
+      }
+      if (!segment) {
+        results = await runModel(model.session, input, fetches);
+        if (layout === undefined) layout = outputLayout(results, fetches, to - from) ?? null;
+      }
       batchTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-      scorer.add(results, fetches, from, to);
+      if (results) scorer.add(results, fetches, from, to);
+      else if (segment?.full) {
+        sendSegment(scorer, segment);
+        segment = undefined;
+      }
       rowsRun += to - from;
       options.onProgress?.(rowsRun);
     }
-    if (!robust && batch.numRows > 0) {
-      // The probes read the first batch's first rows: those columns are converted once, for both.
-      const samples = options.latencySamples ?? 200;
-      const rows = Math.min(batch.numRows, options.robustness?.rows ?? 1000);
-      const probed = Math.min(batch.numRows, Math.max(samples, rows));
-      const data = batchColumns(bindings, probed < batch.numRows ? batch.slice(0, probed) : batch);
-      single = await singleRowLatencies(model.session, bindings, data, probed, fetches, samples);
-      const probe = { scale: options.robustness?.scale ?? 0.01, seed: options.robustness?.seed ?? 7 };
-      robust = await robustness(model.session, bindings, data, rows, plan, fetches, probe);
-    }
+    if (segment) sendSegment(scorer, segment);
   }
-  const scored = await scorer.finish();
+  // The scoring thread finishes the last runs while the probes run here, where nothing else is timed beside them.
+  const scoring = scorer.finish();
+  scoring.catch(() => undefined);
+  let single: number[] = [];
+  let robust: RobustnessReport | undefined;
+  if (probe && bindings) {
+    const { data, rows } = probe;
+    single = await singleRowLatencies(model.session, bindings, data, rows, fetches, options.latencySamples ?? 200);
+    const noise = { scale: options.robustness?.scale ?? 0.01, seed: options.robustness?.seed ?? 7 };
+    const robustRows = Math.min(rows, options.robustness?.rows ?? 1000);
+    robust = await robustness(model.session, bindings, data, robustRows, plan, fetches, noise);
+  }
+  const scored = await scoring;
   if (!robust || scored.rows === 0) {
     throw new DomainError(ErrorType.InvalidInput, `dataset ${options.dataset} has no rows with a label to evaluate`);
   }
@@ -153,6 +215,13 @@ async function evaluateStream(
     },
     robustness: robust,
   };
+}
+
+/** Sends a segment's written rows to the scoring thread. */
+function sendSegment(scorer: ScoringThread, segment: OutputSegment): void {
+  if (segment.filled === 0) return;
+  const { outputs, transfer } = segment.take();
+  scorer.addOutputs(outputs, transfer, segment.from, segment.from + segment.filled);
 }
 
 async function runModel(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, fetches: string[]) {

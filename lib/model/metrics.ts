@@ -3,6 +3,7 @@
  * (zero_division=0, ROC AUC one-vs-rest macro for more than two classes, log loss clipped at float64 eps).
  */
 import { sortFloat64 } from '../data/sort';
+import { RocScores, sortedRocAuc } from './roc-scores';
 
 /** Inputs of `classificationMetrics`: class codes per row (−1: not a class of the model). */
 export interface ClassificationInput {
@@ -33,26 +34,6 @@ const ECE_BINS = 10;
 
 const ratio = (num: number, den: number) => (den === 0 ? 0 : num / den);
 
-/** Binary ROC AUC from the ascending scores of the positives and of the negatives (NaN last in both). */
-function sortedRocAuc(pos: Float64Array, neg: Float64Array): number {
-  const positives = pos.length;
-  const negatives = neg.length;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  let below = 0;
-  let equal = 0;
-  let wins = 0;
-  for (let i = 0; i < positives; i++) {
-    const s = pos[i];
-    if (i === 0 || s !== pos[i - 1]) {
-      while (below < negatives && neg[below] < s) below++;
-      equal = 0;
-      while (below + equal < negatives && neg[below + equal] === s) equal++;
-    }
-    wins += below + equal / 2;
-  }
-  return wins / positives / negatives;
-}
-
 /**
  * Binary ROC AUC as the probability that a positive scores above a negative (ties count half), which
  * equals the area under the ROC curve. Sorts typed arrays, never row objects.
@@ -69,63 +50,10 @@ export function binaryRocAuc(positive: Uint8Array, scores: Float64Array): number
   return sortedRocAuc(sortFloat64(pos), sortFloat64(neg));
 }
 
-/** Two ascending runs (NaN last) merged into one, stably. */
-function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i];
-    const y = b[j];
-    // y goes first only when it is below x: a number before a NaN, and NaNs keep their run's order.
-    if (y < x || (x !== x && y === y)) {
-      out[o++] = y;
-      j++;
-    } else {
-      out[o++] = x;
-      i++;
-    }
-  }
-  out.set(a.subarray(i), o);
-  out.set(b.subarray(j), o + a.length - i);
-  return out;
-}
-
-/**
- * Scores kept as ascending runs that merge like a binary counter as they arrive (a run merges with the one below
- * it while that one is no longer), so a stream of n scores costs n·log(runs) moves spread over the stream, and the
- * sorted whole at the end costs one pass over the last few runs.
- */
-class SortedRuns {
-  private readonly runs: Float64Array[] = [];
-
-  /** Adds scores (the array is kept and sorted in place). */
-  push(values: Float64Array): void {
-    if (values.length === 0) return;
-    this.runs.push(sortFloat64(values));
-    const runs = this.runs;
-    while (runs.length >= 2 && runs[runs.length - 2].length <= runs[runs.length - 1].length) {
-      const top = runs.pop() as Float64Array;
-      runs.push(mergeSorted(runs.pop() as Float64Array, top));
-    }
-  }
-
-  /** Every score so far, ascending with NaN last. */
-  sorted(): Float64Array {
-    const runs = this.runs;
-    while (runs.length >= 2) {
-      const top = runs.pop() as Float64Array;
-      runs.push(mergeSorted(runs.pop() as Float64Array, top));
-    }
-    return runs[0] ?? new Float64Array(0);
-  }
-}
-
 /**
  * Classification metrics gathered run by run: counts, the confusion matrix, log loss and calibration sums in row
- * order, and the one-vs-rest scores as sorted runs, so that the metrics of a million rows need no pass over them at
- * the end. Sums run in row order, so the figures are those of one pass over all rows.
+ * order, and the one-vs-rest scores with their radix counts (roc-scores.ts), so that the metrics of a million rows
+ * need no more than a sort's two scatter passes at the end. Sums run in row order, so the figures are those of one pass over all rows.
  */
 export class ClassificationStream {
   private n = 0;
@@ -141,14 +69,14 @@ export class ClassificationStream {
   private readonly binCount = new Float64Array(ECE_BINS);
   private readonly binCorrect = new Float64Array(ECE_BINS);
   private readonly binConfidence = new Float64Array(ECE_BINS);
-  /** Per class scored for ROC AUC (class 1 of two, every class of more): the positives' and negatives' scores. */
-  private readonly auc: { cls: number; pos: SortedRuns; neg: SortedRuns }[] = [];
+  /** Per class scored for ROC AUC (class 1 of two, every class of more): its scores against the rest. */
+  private readonly auc: { cls: number; scores: RocScores }[] = [];
 
   /** `width`: probabilities per row (the model's classes) when the model gives them. */
   constructor(private readonly width?: number) {
     if (width === undefined) return;
     const classes = width === 2 ? [1] : Array.from({ length: width }, (_, c) => c);
-    for (const cls of classes) this.auc.push({ cls, pos: new SortedRuns(), neg: new SortedRuns() });
+    for (const cls of classes) this.auc.push({ cls, scores: new RocScores() });
   }
 
   /** Rows added so far. */
@@ -192,18 +120,7 @@ export class ClassificationStream {
       this.binConfidence[bin] += confidence;
       if (predicted[i] === truth[i]) this.binCorrect[bin]++;
     }
-    for (const { cls, pos, neg } of this.auc) {
-      let positives = 0;
-      for (let i = 0; i < count; i++) if (truth[i] === cls) positives++;
-      const p = new Float64Array(positives);
-      const q = new Float64Array(count - positives);
-      for (let i = 0, a = 0, b = 0; i < count; i++) {
-        if (truth[i] === cls) p[a++] = probabilities[i * k + cls];
-        else q[b++] = probabilities[i * k + cls];
-      }
-      pos.push(p);
-      neg.push(q);
-    }
+    for (const { cls, scores } of this.auc) scores.add(truth, cls, probabilities, k, cls, count);
   }
 
   /** Room for class codes below `codes`, counts kept. */
@@ -258,7 +175,7 @@ export class ClassificationStream {
         const count = this.binCount[b];
         if (count > 0) ece += (count / n) * Math.abs(this.binCorrect[b] / count - this.binConfidence[b] / count);
       }
-      const aucs = this.auc.map(({ pos, neg }) => sortedRocAuc(pos.sorted(), neg.sorted()));
+      const aucs = this.auc.map(({ scores }) => scores.auc());
       let rocAuc: number;
       if (k === 2) rocAuc = aucs[0];
       else {

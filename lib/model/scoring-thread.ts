@@ -11,6 +11,7 @@ import { DataType } from 'apache-arrow';
 import type * as ort from 'onnxruntime-node';
 import type { ErrorTypeName } from '../../workflows/contracts';
 import { categoricalValues, numericValues } from '../data/columns';
+import { BACKGROUND_NICE } from '../data/file-digest';
 import { DomainError } from '../errors';
 import type { OutputPlan, OutputValue } from './outputs';
 import type { LabelData, ScoredMetrics } from './scorer';
@@ -34,6 +35,8 @@ export function labelData(vector: Vector, task: OutputPlan['task']): LabelData {
 /** Evaluated in the thread: loads the worker module, through tsx when it is TypeScript (as under tsx or jest). */
 const BOOTSTRAP = `'use strict';
 const { workerData } = require('node:worker_threads');
+// A background thread: when the cores are short, the thread running the model goes first.
+if (process.platform === 'linux') try { require('node:os').setPriority(0, workerData.nice); } catch {}
 if (workerData.tsx) require(workerData.tsx).register();
 require(workerData.module).serveScoring();
 `;
@@ -68,7 +71,7 @@ function putIdle(worker: Worker): void {
 function startThread(): Worker {
   const module = require.resolve(`./scoring-worker${extname(__filename)}`);
   const tsx = extname(__filename) === '.ts' ? require.resolve('tsx/cjs/api') : undefined;
-  return new Worker(BOOTSTRAP, { eval: true, workerData: { module, tsx } });
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { module, tsx, nice: BACKGROUND_NICE } });
 }
 
 /** The result of a scored evaluation. */
@@ -125,6 +128,12 @@ export class ScoringThread {
       }
       outputs[name] = { type: tensor.type, dims: tensor.dims, data };
     }
+    this.addOutputs(outputs, transfer, from, to);
+  }
+
+  /** Sends outputs over rows [from, to) of the current batch that own `transfer`, which moves with them. */
+  addOutputs(outputs: Record<string, OutputValue>, transfer: ArrayBuffer[], from: number, to: number): void {
+    this.throwIfFailed();
     this.post({ kind: 'run', from, to, outputs }, transfer);
   }
 
