@@ -1,10 +1,11 @@
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromArrays } from 'apache-arrow';
+import { Table, tableFromArrays } from 'apache-arrow';
 import { ErrorType } from '../../workflows/contracts';
 import { evaluateModel } from '../../lib/model/evaluate';
 import { writeTable } from '../../lib/data/write';
+import { exportOnnx } from '../../lib/training/export';
 import { readTable } from '../helpers/data';
 
 const fixtures = join(__dirname, '..', 'fixtures', 'evaluation');
@@ -171,5 +172,45 @@ describe('evaluateModel on models exported by skl2onnx', () => {
     expect(err.type).toBe(ErrorType.LabelNotFound);
     expect(err.message).toMatch(/"maybe"/);
     await copyFile(file('binary', 'model.onnx'), join(dir, 'copy.onnx'));
+  });
+});
+
+describe('evaluateModel on a model of our exporter (outputs written in place)', () => {
+  it('gives the same report whatever the batch size and the record batches, across segments', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlops-eval-segments-'));
+    const model = join(dir, 'model.onnx');
+    const weights = (n: number, k: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + k));
+    await writeFile(
+      model,
+      exportOnnx({
+        specs: ['a', 'b'].map((name) => ({ name, kind: 'numeric' as const, mean: 0, std: 1 })),
+        layers: [
+          { inputs: 2, outputs: 3, w: weights(6, 1), b: weights(3, 2) },
+          { inputs: 3, outputs: 2, w: weights(6, 3), b: weights(2, 4) },
+        ],
+        classes: ['0', '1'],
+        label: 'y',
+      }),
+    );
+    // 40,000 rows in record batches of 4096: runs of 9999 rows fill segments that a batch's end cuts short.
+    const rows = 40_000;
+    const a = Float64Array.from({ length: rows }, (_, r) => Math.cos(r * 0.7) * 2);
+    const b = Float64Array.from({ length: rows }, (_, r) => Math.sin(r * 0.31) * 2);
+    const y = BigInt64Array.from({ length: rows }, (_, r) => (a[r] + b[r] + Math.sin(r) > 0 ? 1n : 0n));
+    const dataset = join(dir, 'data.arrow');
+    const batches = [];
+    for (let from = 0; from < rows; from += 4096) {
+      const to = Math.min(rows, from + 4096);
+      batches.push(...tableFromArrays({ a: a.slice(from, to), b: b.slice(from, to), y: y.slice(from, to) }).batches);
+    }
+    await writeTable(new Table(batches), dataset);
+    const reports = [];
+    for (const batchSize of [rows, 9999, 512, 7]) {
+      const report = await evaluateModel({ model, dataset, label: 'y', batchSize, latencySamples: 3 });
+      reports.push({ metrics: report.metrics, confusionMatrix: report.confusionMatrix, rows: report.rows });
+    }
+    expect(reports[0].rows).toBe(rows);
+    for (const report of reports.slice(1)) expect(report).toEqual(reports[0]);
+    expect(reports[0].metrics.accuracy).toBeGreaterThan(0.5);
   });
 });

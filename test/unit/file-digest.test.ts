@@ -31,6 +31,25 @@ describe('digestFile', () => {
     await expect(digestFile(join(dir, 'missing.bin'), 1).digest()).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('hashes one file after another on pooled threads, a stopped hash included', async () => {
+    const files = [randomBytes(9 * 1024 * 1024), randomBytes(1234), randomBytes(5 * 1024 * 1024 + 7)];
+    const paths = files.map((bytes, i) => {
+      const path = join(dir, `pooled-${i}.bin`);
+      writeFileSync(path, bytes);
+      return path;
+    });
+    const stopped = digestFile(paths[0], files[0].length);
+    stopped.cancel();
+    await expect(stopped.digest()).rejects.toThrow();
+    for (let round = 0; round < 2; round++) {
+      // Concurrent digests take separate threads; each gets its own file's digest.
+      const digests = paths.map((path, i) => digestFile(path, files[i].length).digest());
+      await expect(Promise.all(digests)).resolves.toEqual(
+        files.map((bytes) => createHash('sha256').update(bytes).digest('hex')),
+      );
+    }
+  });
+
   it('gives openDataset the digest of the bytes of an Arrow file read by offset', async () => {
     const { tableToIPC, tableFromArrays } = await import('apache-arrow');
     const ipc = tableToIPC(tableFromArrays({ x: Float64Array.from([1, 2, 3]) }), 'file');

@@ -6,12 +6,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bool, Float64, Int64, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { drainBufferPool, pooledBufferBytes } from '../../lib/data/buffer-pool';
 import { openDataset, REUSED_BUFFERS } from '../../lib/data/read';
 import { generateTable } from '../../lib/data/generate';
 import { tempDir } from '../helpers/temporal';
 
 /** Rows of every batch as JSON, each taken before the next batch is read; and the buffers the batches lay in. */
-async function readAll(path: string, reuseBuffers: boolean) {
+async function readAll(path: string, reuseBuffers: boolean, release = false) {
   const stream = await openDataset(path, { reuseBuffers });
   const rows: unknown[] = [];
   const buffers = new Set<ArrayBufferLike>();
@@ -20,14 +21,16 @@ async function readAll(path: string, reuseBuffers: boolean) {
     for (const row of batch.toArray()) rows.push(row.toJSON());
     for (const child of batch.data.children) if (child.values) buffers.add(child.values.buffer);
   }
-  return { rows, buffers, sha256: await stream.sha256() };
+  const sha256 = await stream.sha256();
+  if (release) stream.release();
+  return { rows, buffers, sha256 };
 }
 
 /** Seven record batches of 50 down to 1 rows with nulls in float, int64, plain (not dictionary) strings and bools. */
-function plainTable(): Table {
+function plainTable(shift = 0): Table {
   // The largest first: each of the pool's buffers is then allocated once.
   const batches = [50, 40, 29, 22, 13, 7, 1].map((rows, b) => {
-    const at = (r: number) => b * 100 + r;
+    const at = (r: number) => b * 100 + r + shift;
     return new Table({
       x: vectorFromArray(
         Array.from({ length: rows }, (_, r) => (at(r) % 7 === 0 ? null : at(r) / 3)),
@@ -64,6 +67,50 @@ describe('Arrow IPC read into reused buffers', () => {
       expect(usual.buffers.size).toBeGreaterThan(REUSED_BUFFERS);
       expect(reused.buffers.size).toBeLessThanOrEqual(REUSED_BUFFERS);
     } finally {
+      await cleanup();
+    }
+  });
+
+  it('gives released buffers to the next read, which overwrites what they held', async () => {
+    const { dir, cleanup } = await tempDir();
+    drainBufferPool();
+    try {
+      const first = join(dir, 'first.arrow');
+      const second = join(dir, 'second.arrow');
+      await writeFile(first, tableToIPC(plainTable(), 'file'));
+      // The same batch sizes with other values: a stale byte of the first file would show.
+      await writeFile(second, tableToIPC(plainTable(1), 'file'));
+      const a = await readAll(first, true, true);
+      expect(pooledBufferBytes()).toBeGreaterThan(0);
+      const b = await readAll(second, true, true);
+      // The second read took the first's buffers from the pool.
+      expect([...b.buffers].some((buffer) => a.buffers.has(buffer))).toBe(true);
+      expect(b.rows).toEqual((await readAll(second, false)).rows);
+      expect(a.rows).toEqual((await readAll(first, false)).rows);
+    } finally {
+      drainBufferPool();
+      await cleanup();
+    }
+  });
+
+  it('keeps buffers out of the pool until the reader releases them', async () => {
+    const { dir, cleanup } = await tempDir();
+    drainBufferPool();
+    try {
+      const path = join(dir, 'held.arrow');
+      await writeFile(path, tableToIPC(plainTable(), 'file'));
+      await readAll(path, true, false);
+      expect(pooledBufferBytes()).toBe(0);
+      const stream = await openDataset(path, { reuseBuffers: true });
+      const iterator = stream.batches[Symbol.asyncIterator]();
+      await iterator.next();
+      // Stopped after one batch, then released: the buffers go to the pool once; a second release does nothing.
+      await iterator.return?.(undefined);
+      stream.release();
+      expect(pooledBufferBytes()).toBeGreaterThan(0);
+      stream.release();
+    } finally {
+      drainBufferPool();
       await cleanup();
     }
   });
