@@ -90,7 +90,10 @@ describe('ROC AUC scores', () => {
       let end = k;
       let pos = 0;
       let neg = 0;
-      while (end < n && scores[order[end]] === scores[order[k]]) truth[order[end++]] === 1 ? pos++ : neg++;
+      while (end < n && scores[order[end]] === scores[order[k]]) {
+        if (truth[order[end++]] === 1) pos++;
+        else neg++;
+      }
       wins += pos * (negatives + neg / 2);
       positives += pos;
       negatives += neg;
