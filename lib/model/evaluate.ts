@@ -13,8 +13,6 @@ import { batchColumns, FeedBuilder, planBinding } from './binding';
 import type { ColumnData, InputBinding } from './binding';
 import { loadModel } from './load';
 import type { LoadedModel, ModelValueInfo } from './load';
-import { OutputSegment, outputLayout } from './output-segments';
-import type { OutputLayout } from './output-segments';
 import { planOutputs } from './outputs';
 import type { EvaluationTask, OutputPlan } from './outputs';
 import { percentile, robustness, singleRowLatencies } from './probes';
@@ -109,9 +107,6 @@ export async function evaluateModel(options: EvaluateOptions): Promise<Evaluatio
   }
 }
 
-/** Most rows of outputs written in place before they go to the scoring thread as one message. */
-const SEGMENT_ROWS = 32768;
-
 /** Converted columns copied into arrays of their own: the dataset's read buffers are reused for later batches. */
 function ownColumns(data: Map<string, ColumnData>): Map<string, ColumnData> {
   return new Map([...data].map(([name, values]) => [name, Array.isArray(values) ? values : values.slice()]));
@@ -131,8 +126,6 @@ async function evaluateStream(
   let bindings: InputBinding[] | undefined;
   let feeds: FeedBuilder | undefined;
   let probe: { data: Map<string, ColumnData>; rows: number } | undefined;
-  /** How outputs are written in place; undefined until the first run shows it, null when they cannot be. */
-  let layout: OutputLayout[] | null | undefined;
   let rowsRun = 0;
   for await (const { batch } of batches) {
     const columns = batch.schema.fields.map((f) => f.name);
@@ -148,39 +141,15 @@ async function evaluateStream(
       const rows = Math.min(batch.numRows, Math.max(options.latencySamples ?? 200, options.robustness?.rows ?? 1000));
       probe = { data: ownColumns(batchColumns(bindings, batch.slice(0, rows))), rows };
     }
-    let segment: OutputSegment | undefined;
     for (let from = 0; from < batch.numRows; from += batchSize) {
       const to = Math.min(batch.numRows, from + batchSize);
-      const input = feeds.feeds(from, to);
-      if (layout && !segment) segment = new OutputSegment(layout, from, Math.min(SEGMENT_ROWS, batch.numRows - from));
       const start = process.hrtime.bigint();
-      let results: ort.InferenceSession.OnnxValueMapType | undefined;
-      if (segment) {
-        try {
-          await model.session.run(input, segment.fetches(to - from));
-          segment.advance(to - from);
-        } catch {
-          // Outputs that stopped fitting in place (a shape that changes with the data): the rows written so far
-          // are sent, and this run and the rest run as before.
-          sendSegment(scorer, segment);
-          segment = undefined;
-          layout = null;
-        }
-      }
-      if (!segment) {
-        results = await runModel(model.session, input, fetches);
-        if (layout === undefined) layout = outputLayout(results, fetches, to - from) ?? null;
-      }
+      const results = await runModel(model.session, feeds.feeds(from, to), fetches);
       batchTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (results) scorer.add(results, fetches, from, to);
-      else if (segment?.full) {
-        sendSegment(scorer, segment);
-        segment = undefined;
-      }
+      scorer.add(results, fetches, from, to);
       rowsRun += to - from;
       options.onProgress?.(rowsRun);
     }
-    if (segment) sendSegment(scorer, segment);
   }
   // The scoring thread finishes the last runs while the probes run here, where nothing else is timed beside them.
   const scoring = scorer.finish();
@@ -215,13 +184,6 @@ async function evaluateStream(
     },
     robustness: robust,
   };
-}
-
-/** Sends a segment's written rows to the scoring thread. */
-function sendSegment(scorer: ScoringThread, segment: OutputSegment): void {
-  if (segment.filled === 0) return;
-  const { outputs, transfer } = segment.take();
-  scorer.addOutputs(outputs, transfer, segment.from, segment.from + segment.filled);
 }
 
 async function runModel(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, fetches: string[]) {

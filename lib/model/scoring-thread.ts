@@ -128,12 +128,6 @@ export class ScoringThread {
       }
       outputs[name] = { type: tensor.type, dims: tensor.dims, data };
     }
-    this.addOutputs(outputs, transfer, from, to);
-  }
-
-  /** Sends outputs over rows [from, to) of the current batch that own `transfer`, which moves with them. */
-  addOutputs(outputs: Record<string, OutputValue>, transfer: ArrayBuffer[], from: number, to: number): void {
-    this.throwIfFailed();
     this.post({ kind: 'run', from, to, outputs }, transfer);
   }
 

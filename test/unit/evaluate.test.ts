@@ -175,9 +175,9 @@ describe('evaluateModel on models exported by skl2onnx', () => {
   });
 });
 
-describe('evaluateModel on a model of our exporter (outputs written in place)', () => {
-  it('gives the same report whatever the batch size and the record batches, across segments', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mlops-eval-segments-'));
+describe('evaluateModel on a model of our exporter (int64 labels, Arrow read into reused buffers)', () => {
+  it('gives the same report whatever the batch size and however runs and record batches cut the rows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mlops-eval-exported-'));
     const model = join(dir, 'model.onnx');
     const weights = (n: number, k: number) => Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + k));
     await writeFile(
@@ -192,7 +192,7 @@ describe('evaluateModel on a model of our exporter (outputs written in place)', 
         label: 'y',
       }),
     );
-    // 40,000 rows in record batches of 4096: runs of 9999 rows fill segments that a batch's end cuts short.
+    // 40,000 rows in record batches of 4096: runs of 9999 rows are cut short by every batch's end.
     const rows = 40_000;
     const a = Float64Array.from({ length: rows }, (_, r) => Math.cos(r * 0.7) * 2);
     const b = Float64Array.from({ length: rows }, (_, r) => Math.sin(r * 0.31) * 2);
