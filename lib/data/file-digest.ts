@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { stat } from 'node:fs/promises';
 import { ErrorType } from '../../workflows/contracts';
+import { BACKGROUND_NICE, IdleThreads } from '../background-threads';
 import { DomainError } from '../errors';
 
 /** A digest being computed: the digest itself, the bytes hashed so far, and a way to stop early. */
@@ -19,13 +20,6 @@ export interface FileDigest {
   /** Stops the hashing (within a chunk); the digest then rejects (and is ignored). */
   cancel: () => void;
 }
-
-/**
- * Nice value of background worker threads (hashing, scoring), set on Linux only: there the nice value is per thread,
- * so a thread that lowers its own priority leaves the process's other threads as they are (elsewhere it would
- * lower the whole process). It only decides who waits when every core is busy.
- */
-export const BACKGROUND_NICE = 10;
 
 type Reply = { id: number; bytes: number; sha256?: string; error?: string; code?: string; cancelled?: boolean };
 
@@ -63,30 +57,12 @@ parentPort.on('message', ({ id, path, cancel }) => {
 });
 `;
 
-/** Idle hashing threads, each with the listener that drops it should it exit. */
-const idle = new Map<Worker, () => void>();
-const MAX_IDLE = 2;
+/** Hashing threads waiting for the next file. */
+const idle = new IdleThreads(2);
 let nextRequest = 0;
 
 function takeThread(): Worker {
-  for (const [worker, onExit] of idle) {
-    idle.delete(worker);
-    worker.off('exit', onExit);
-    worker.ref();
-    return worker;
-  }
-  return new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE } });
-}
-
-function putThread(worker: Worker): void {
-  if (idle.size >= MAX_IDLE) {
-    void worker.terminate();
-    return;
-  }
-  const onExit = () => idle.delete(worker);
-  worker.once('exit', onExit);
-  worker.unref();
-  idle.set(worker, onExit);
+  return idle.take() ?? new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE } });
 }
 
 /** Identity of a file's content as far as stat can tell. */
@@ -134,7 +110,7 @@ export function digestFile(path: string, size: number, onProgress?: (bytes: numb
       worker.off('error', onError);
       worker.off('exit', onExit);
       // A thread that answered is reused; one that failed or stopped is not.
-      if (reuse) putThread(worker);
+      if (reuse) idle.put(worker);
       else void worker.terminate();
     };
     worker.on('message', onMessage);

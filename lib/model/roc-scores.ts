@@ -160,28 +160,11 @@ class KeySide {
   }
 }
 
-/** P(positive key above negative key) from both sides' keys ascending, ties half (the NaN key ties itself). */
-function keysAuc(pos: Uint32Array, neg: Uint32Array): number {
-  const positives = pos.length;
-  const negatives = neg.length;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  let below = 0;
-  let equal = 0;
-  let wins = 0;
-  for (let i = 0; i < positives; i++) {
-    const s = pos[i];
-    if (i === 0 || s !== pos[i - 1]) {
-      while (below < negatives && neg[below] < s) below++;
-      equal = 0;
-      while (below + equal < negatives && neg[below + equal] === s) equal++;
-    }
-    wins += below + equal / 2;
-  }
-  return wins / positives / negatives;
-}
-
-/** Binary ROC AUC from the ascending scores of the positives and of the negatives (NaN last in both). */
-export function sortedRocAuc(pos: Float64Array, neg: Float64Array): number {
+/**
+ * Binary ROC AUC from the ascending scores of the positives and of the negatives, ties counting half: float scores
+ * (NaN last, below and equal to nothing, as `<` and `===` have it) or keys (the NaN key ties itself).
+ */
+export function sortedRocAuc(pos: Float64Array | Uint32Array, neg: Float64Array | Uint32Array): number {
   const positives = pos.length;
   const negatives = neg.length;
   if (positives === 0 || negatives === 0) return Number.NaN;
@@ -259,7 +242,7 @@ export class RocScores {
   auc(): number {
     if (this.runs) return sortedRocAuc(this.runs[1].sorted(), this.runs[0].sorted());
     const [neg, pos] = this.keys;
-    return keysAuc(pos.sorted(), neg.sorted());
+    return sortedRocAuc(pos.sorted(), neg.sorted());
   }
 
   private toRuns(): void {

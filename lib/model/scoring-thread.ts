@@ -11,7 +11,7 @@ import { DataType } from 'apache-arrow';
 import type * as ort from 'onnxruntime-node';
 import type { ErrorTypeName } from '../../workflows/contracts';
 import { categoricalValues, numericValues } from '../data/columns';
-import { BACKGROUND_NICE } from '../data/file-digest';
+import { BACKGROUND_NICE, IdleThreads } from '../background-threads';
 import { DomainError } from '../errors';
 import type { OutputPlan, OutputValue } from './outputs';
 import type { LabelData, ScoredMetrics } from './scorer';
@@ -44,29 +44,8 @@ require(workerData.module).serveScoring();
 /** Ids of evaluations, so a reused thread's late answers for an earlier one are ignored. */
 let nextEvaluation = 0;
 
-/** Idle scoring threads kept for the next evaluation, each with the listener that drops it should it exit. */
-const idle = new Map<Worker, () => void>();
-const MAX_IDLE = 2;
-
-function takeIdle(): Worker | undefined {
-  for (const [worker, onExit] of idle) {
-    idle.delete(worker);
-    worker.off('exit', onExit);
-    return worker;
-  }
-  return undefined;
-}
-
-function putIdle(worker: Worker): void {
-  if (idle.size >= MAX_IDLE) {
-    void worker.terminate();
-    return;
-  }
-  const onExit = () => idle.delete(worker);
-  worker.once('exit', onExit);
-  worker.unref();
-  idle.set(worker, onExit);
-}
+/** Scoring threads waiting for the next evaluation. */
+const idle = new IdleThreads(2);
 
 function startThread(): Worker {
   const module = require.resolve(`./scoring-worker${extname(__filename)}`);
@@ -95,7 +74,7 @@ export class ScoringThread {
   private readonly onExit = (code: number) => this.fail(new Error(`scoring thread exited with code ${code}`));
 
   constructor(plan: OutputPlan, label: string) {
-    this.worker = takeIdle() ?? startThread();
+    this.worker = idle.take() ?? startThread();
     this.worker.ref();
     this.worker.on('message', this.onMessage);
     this.worker.on('error', this.onError);
@@ -154,7 +133,7 @@ export class ScoringThread {
     this.done = true;
     this.detach();
     if (this.crashed) void this.worker.terminate();
-    else putIdle(this.worker);
+    else idle.put(this.worker);
   }
 
   private post(message: ToScoring, transfer: ArrayBuffer[] = []): void {

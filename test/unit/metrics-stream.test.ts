@@ -3,6 +3,7 @@
  * bit whatever the run sizes, and the definitions checked against a plain reference written here.
  */
 import fc from 'fast-check';
+import { xorshift } from '../helpers/random';
 import { ClassificationStream, classificationMetrics } from '../../lib/model/metrics';
 import type { ClassificationInput } from '../../lib/model/metrics';
 
@@ -16,13 +17,7 @@ const inputs = fc
     coarse: fc.boolean(),
   })
   .map(({ k, rows, seed, nan, coarse }): ClassificationInput => {
-    let state = seed >>> 0 || 1;
-    const next = () => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    };
+    const next = xorshift(seed);
     const truth = new Int32Array(rows);
     const predicted = new Int32Array(rows);
     const probabilities = new Float64Array(rows * k);

@@ -3,6 +3,7 @@
  * number through sorted runs, and a stream that meets its first float64 score halfway: all give the pairwise AUC.
  */
 import fc from 'fast-check';
+import { xorshift } from '../helpers/random';
 import { RocScores } from '../../lib/model/roc-scores';
 
 /** The share of (positive, negative) pairs ordered right, ties half: O(n²), plainly. */
@@ -29,13 +30,7 @@ const cases = fc
     runs: fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 4 }),
   })
   .map(({ rows, kind, seed, runs }) => {
-    let state = seed >>> 0 || 1;
-    const next = () => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 2 ** 32;
-    };
+    const next = xorshift(seed);
     const truth = new Int32Array(rows);
     const scores = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
