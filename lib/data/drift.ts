@@ -15,7 +15,7 @@ import {
 import type { KsTwoSampleResult } from './drift-stats';
 import { quantile } from './numeric-accumulator';
 import type { ColumnProfile, DatasetProfile } from './report';
-import { sortFloat64 } from './sort';
+import { sortedFloat64 } from './sort';
 
 /** Drift of one column. */
 export interface ColumnDrift {
@@ -73,7 +73,7 @@ function decileEdges(sorted: Float64Array): Float64Array {
 
 /** The reference side of a numeric column's values (NaN-free): sorted once, with its decile bins. */
 export function numericReference(values: Float64Array): Extract<Reference, { kind: 'numeric' }> {
-  const sorted = sortFloat64(values.slice());
+  const sorted = sortedFloat64(values);
   const edges = decileEdges(sorted);
   return { kind: 'numeric', sorted, edges, proportions: binCountsSorted({ values: sorted, edges }) };
 }
@@ -107,7 +107,7 @@ export function numericDrift(
   policy: DriftPolicy,
 ): ColumnDrift {
   // One sort of the current values serves KS and the bins.
-  const sorted = sortFloat64(values.slice());
+  const sorted = sortedFloat64(values);
   if (Number.isNaN(sorted[sorted.length - 1])) throw new RangeError('the current sample contains NaN');
   const current = binCountsSorted({ values: sorted, edges: ref.edges });
   const psi = populationStabilityIndex({ reference: ref.proportions, current });

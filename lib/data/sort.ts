@@ -151,10 +151,21 @@ function sortFloat64Keys(values: Float64Array, n: number): void {
 /** Sorts values[0, n) (finite, no -0) by equal-width buckets between min and max. */
 function distributionSort(values: Float64Array, n: number, min: number, max: number): void {
   if (max === min) return;
+  values.set(distribute(values.subarray(0, n), n, min, max, new Float64Array(n)));
+}
+
+/**
+ * The numbers of `source` (NaN skipped, -0 read as 0; `n` of them, between `min` and `max`) spread over n/4
+ * equal-width buckets of `target` and each bucket sorted: `target`'s first `n` values ascending.
+ */
+function distribute(source: Float64Array, n: number, min: number, max: number, target: Float64Array): Float64Array {
   const buckets = Math.max(1, Math.floor(n / PER_BUCKET));
   const scale = (buckets - 1) / (max - min);
   const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) start[((values[i] - min) * scale) | 0]++;
+  for (let i = 0; i < source.length; i++) {
+    const v = source[i];
+    if (v === v) start[((v - min) * scale) | 0]++;
+  }
   let sum = 0;
   for (let b = 0; b <= buckets; b++) {
     const count = start[b];
@@ -162,18 +173,50 @@ function distributionSort(values: Float64Array, n: number, min: number, max: num
     sum += count;
   }
   const next = start.slice(0, buckets);
-  const spread = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    spread[next[((v - min) * scale) | 0]++] = v;
+  for (let i = 0; i < source.length; i++) {
+    const v = source[i];
+    // `v + 0` is +0 for -0: the zeros sort as one value, and their signs are put back after.
+    if (v === v) target[next[((v - min) * scale) | 0]++] = v + 0;
   }
   for (let b = 0; b < buckets; b++) {
     const from = start[b];
     const to = start[b + 1];
-    if (to - from > INSERTION_MAX) spread.subarray(from, to).sort();
-    else if (to - from > 1) insertionSort(spread, from, to);
+    if (to - from > INSERTION_MAX) target.subarray(from, to).sort();
+    else if (to - from > 1) insertionSort(target, from, to);
   }
-  values.set(spread);
+  return target;
+}
+
+/**
+ * A sorted copy of `values` (the order of `Float64Array.prototype.sort`), leaving `values` as it is. Finite doubles
+ * are spread from `values` straight into the copy, so the copy is the only new array and no value is moved twice.
+ */
+export function sortedFloat64(values: Float64Array): Float64Array {
+  if (values.length < RADIX_MIN) return values.slice().sort();
+  let n = 0;
+  let float32 = true;
+  let min = Infinity;
+  let max = -Infinity;
+  let negativeZeros = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    n++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (v === 0 && 1 / v < 0) negativeZeros++;
+    if (float32 && Math.fround(v) !== v) float32 = false;
+  }
+  // Float32 values (radix keys) and infinite ranges sort as before, on a copy.
+  if (float32 || !Number.isFinite(min) || !Number.isFinite(max) || !Number.isFinite(max - min)) {
+    return sortFloat64(values.slice());
+  }
+  const out = new Float64Array(values.length);
+  if (max === min) out.fill(min + 0, 0, n);
+  else distribute(values, n, min, max, out);
+  if (negativeZeros > 0) restoreNegativeZeros(out, n, negativeZeros);
+  out.fill(Number.NaN, n);
+  return out;
 }
 
 function insertionSort(values: Float64Array, from: number, to: number): void {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { binCounts, binCountsSorted } from '../../lib/data/drift-stats';
-import { sortFloat64 } from '../../lib/data/sort';
+import { sortedFloat64, sortFloat64 } from '../../lib/data/sort';
 
 const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
@@ -17,6 +17,33 @@ const longDoubles = (values: fc.Arbitrary<number>) =>
       }
       return out;
     });
+
+describe('sortedFloat64', () => {
+  it('gives the order of Float64Array.prototype.sort in a new array and leaves its input as it was', () => {
+    const columns = [
+      fc.double(),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.integer({ min: -5, max: 120 }),
+      fc.constantFrom(0, -0, Number.NaN, 2.5),
+      fc.float({ noNaN: true, noDefaultInfinity: true }),
+    ];
+    for (const column of columns) {
+      fc.assert(
+        fc.property(longDoubles(column), (values) => {
+          const before = values.slice();
+          const sorted = sortedFloat64(values);
+          expect(sorted).not.toBe(values);
+          expect(same(sorted, values.slice().sort())).toBe(true);
+          expect(same(values, before)).toBe(true);
+        }),
+        { numRuns: 25 },
+      );
+    }
+    expect(same(sortedFloat64(Float64Array.of(3, -0, 0, Number.NaN)), Float64Array.of(-0, 0, 3, Number.NaN))).toBe(
+      true,
+    );
+  });
+});
 
 describe('sortFloat64', () => {
   it('orders exactly as Float64Array.prototype.sort, NaN, -0 and infinities included', () => {
