@@ -23,8 +23,8 @@ export async function oneColumnResult(rows: number, repeat: number, peers: Pytho
   const referenceSegment = reference.getChild('segment')!;
   const currentSegment = current.getChild('segment')!;
   progress('drift statistics, one column');
-  const ours = await timeMedian(repeat, () => ({
-    numeric: numericDrift(referenceF0, currentF0),
+  const ours = await timeMedian(repeat, async () => ({
+    numeric: await numericDrift(referenceF0, currentF0),
     categorical: categoricalDrift(categoryCounts(referenceSegment), categoryCounts(currentSegment)),
   }));
   const peer = await runPeer(peers, 'ks.py', [...files, String(repeat)], ['scipy-ks_2samp']);
@@ -57,10 +57,10 @@ export async function tenColumnsResult(rows: number, repeat: number, peers: Pyth
   });
   const numeric = [...FLOAT_FEATURES, 'tenure'];
   progress('drift statistics, ten columns');
-  const ours = await timeMedian(repeat, () => {
+  const ours = await timeMedian(repeat, async () => {
     const out: Record<string, unknown> = {};
     for (const name of numeric) {
-      out[name] = numericDrift(presentValues(reference.getChild(name)!), presentValues(current.getChild(name)!));
+      out[name] = await numericDrift(presentValues(reference.getChild(name)!), presentValues(current.getChild(name)!));
     }
     out.segment = categoricalDrift(
       categoryCounts(reference.getChild('segment')!),

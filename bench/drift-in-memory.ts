@@ -5,8 +5,7 @@
  */
 import type { Vector } from 'apache-arrow';
 import { categoricalValues, numericValues } from '../lib/data/columns';
-import { categoricalDrift as categoricalColumnDrift, numericDrift as numericColumnDrift } from '../lib/data/drift';
-import { numericReference } from '../lib/data/drift';
+import { categoricalDrift as categoricalColumnDrift, numericDriftOfValues } from '../lib/data/drift';
 import type { ColumnDrift } from '../lib/data/drift';
 import { defaultDriftPolicy } from '../lib/data/drift-policy';
 
@@ -34,9 +33,12 @@ export function categoryCounts(vector: Vector): Map<string, number> {
   return out;
 }
 
-/** PSI and Jensen–Shannon on the reference's decile bins, and the two-sample KS test with its p-value. */
-export function numericDrift(reference: Float64Array, current: Float64Array): ColumnDrift {
-  return numericColumnDrift(numericReference(reference), current, defaultDriftPolicy);
+/**
+ * PSI and Jensen–Shannon on the reference's decile bins, and the two-sample KS test with its p-value; as
+ * computeDrift does against a dataset, the reference is sorted on another core while the current values are sorted.
+ */
+export function numericDrift(reference: Float64Array, current: Float64Array): Promise<ColumnDrift> {
+  return numericDriftOfValues(reference, current, defaultDriftPolicy);
 }
 
 /** PSI and Jensen–Shannon over the categories of both sides, chi-square over the reference's categories. */

@@ -16,6 +16,7 @@ import type { KsTwoSampleResult } from './drift-stats';
 import { quantile } from './numeric-accumulator';
 import type { ColumnProfile, DatasetProfile } from './report';
 import { sortedFloat64 } from './sort';
+import { sortedFloat64Aside } from './sort-thread';
 
 /** Drift of one column. */
 export interface ColumnDrift {
@@ -73,14 +74,18 @@ function decileEdges(sorted: Float64Array): Float64Array {
 
 /** The reference side of a numeric column's values (NaN-free): sorted once, with its decile bins. */
 export function numericReference(values: Float64Array): Extract<Reference, { kind: 'numeric' }> {
-  const sorted = sortedFloat64(values);
+  return referenceOfSorted(sortedFloat64(values));
+}
+
+function referenceOfSorted(sorted: Float64Array): Extract<Reference, { kind: 'numeric' }> {
   const edges = decileEdges(sorted);
   return { kind: 'numeric', sorted, edges, proportions: binCountsSorted({ values: sorted, edges }) };
 }
 
-function referenceFromColumn(column: CollectedColumn): Reference {
+/** A dataset reference's column: category counts, or numeric values sorted when they are compared. */
+function referenceFromColumn(column: CollectedColumn): Reference | { kind: 'values'; values: Float64Array } {
   if (column.kind === 'categorical') return { kind: 'categorical', counts: column.counts, other: 0 };
-  return numericReference(column.values);
+  return { kind: 'values', values: column.values };
 }
 
 /** The reference side of one profiled column. */
@@ -107,7 +112,31 @@ export function numericDrift(
   policy: DriftPolicy,
 ): ColumnDrift {
   // One sort of the current values serves KS and the bins.
+  return driftOfSorted(ref, sortedFloat64(values), policy);
+}
+
+/**
+ * Drift of a numeric column's current values against a reference column's values (both NaN-free): the reference is
+ * sorted on another core while the current values are sorted here. The same result as `numericDrift` on
+ * `numericReference(reference)`.
+ */
+export async function numericDriftOfValues(
+  reference: Float64Array,
+  values: Float64Array,
+  policy: DriftPolicy,
+): Promise<ColumnDrift> {
+  const referenceSorted = sortedFloat64Aside(reference);
+  // Settled below; a failure of this side must not leave that one unobserved.
+  referenceSorted.catch(() => undefined);
   const sorted = sortedFloat64(values);
+  return driftOfSorted(referenceOfSorted(await referenceSorted), sorted, policy);
+}
+
+function driftOfSorted(
+  ref: Extract<Reference, { kind: 'numeric' }>,
+  sorted: Float64Array,
+  policy: DriftPolicy,
+): ColumnDrift {
   if (Number.isNaN(sorted[sorted.length - 1])) throw new RangeError('the current sample contains NaN');
   const current = binCountsSorted({ values: sorted, edges: ref.edges });
   const psi = populationStabilityIndex({ reference: ref.proportions, current });
@@ -127,7 +156,7 @@ export function numericDrift(
     jsDistance,
     ks,
     referenceCount: ref.sorted.length,
-    currentCount: values.length,
+    currentCount: sorted.length,
     drifted: reasons.length > 0,
     reasons,
   };
@@ -202,7 +231,7 @@ export interface ComputeDriftOptions {
 export async function computeDrift(options: ComputeDriftOptions): Promise<DriftReport> {
   const { policy } = options;
   const isProfile = options.reference.toLowerCase().endsWith('.json');
-  const references = new Map<string, Reference>();
+  const references = new Map<string, Reference | { kind: 'values'; values: Float64Array }>();
   let reference: DriftReport['reference'];
   if (isProfile) {
     const profile = await loadProfile(options.reference);
@@ -233,7 +262,10 @@ export async function computeDrift(options: ComputeDriftOptions): Promise<DriftR
       missingColumns.push(name);
       continue;
     }
-    if (ref.kind === 'numeric' && cur.kind === 'numeric') {
+    if (ref.kind === 'values' && cur.kind === 'numeric') {
+      if (ref.values.length === 0 || cur.values.length === 0) continue;
+      columns[name] = await numericDriftOfValues(ref.values, cur.values, policy);
+    } else if (ref.kind === 'numeric' && cur.kind === 'numeric') {
       if (ref.sorted.length === 0 || cur.values.length === 0) continue;
       columns[name] = numericDrift(ref, cur.values, policy);
     } else if (ref.kind === 'categorical' && cur.kind === 'categorical') {
@@ -242,7 +274,7 @@ export async function computeDrift(options: ComputeDriftOptions): Promise<DriftR
     } else {
       throw new DomainError(
         ErrorType.InvalidInput,
-        `column ${name} is ${ref.kind} in the reference and ${cur.kind} now`,
+        `column ${name} is ${ref.kind === 'values' ? 'numeric' : ref.kind} in the reference and ${cur.kind} now`,
       );
     }
   }
