@@ -1,4 +1,6 @@
 /** One-pass validation and profiling of a categorical (string, bool) column on dictionary codes. */
+import { DataType } from 'apache-arrow';
+import type { Data } from 'apache-arrow';
 import type { CategoricalValues } from './columns';
 import type { ColumnRule } from './contract';
 import { nullFractionFailure, RuleCounter } from './numeric-accumulator';
@@ -7,6 +9,25 @@ import type { ColumnTypeName } from './types';
 
 /** How many of the most frequent values a profile keeps. */
 export const TOP_K = 50;
+
+/**
+ * Adds how often each key occurs among `keys[0, length)` to `counts`. Four interleaved tallies: a run of the same
+ * key (a common value) then adds to four counters in turn instead of waiting on one, about twice as fast.
+ */
+function countKeys(keys: ArrayLike<number>, length: number, counts: Float64Array): void {
+  const tallies = new Int32Array(counts.length * 4);
+  let i = 0;
+  for (; i + 3 < length; i += 4) {
+    tallies[keys[i] * 4]++;
+    tallies[keys[i + 1] * 4 + 1]++;
+    tallies[keys[i + 2] * 4 + 2]++;
+    tallies[keys[i + 3] * 4 + 3]++;
+  }
+  for (; i < length; i++) tallies[keys[i] * 4]++;
+  for (let key = 0; key < counts.length; key++) {
+    counts[key] += tallies[key * 4] + tallies[key * 4 + 1] + tallies[key * 4 + 2] + tallies[key * 4 + 3];
+  }
+}
 
 /** Streaming accumulator for one categorical column; feed batches with `add`, then `finish`. */
 export class CategoricalAccumulator {
@@ -29,6 +50,54 @@ export class CategoricalAccumulator {
   /** Rows of the batch whose text did not parse as the column type (CSV). */
   addTypeErrors(rows: number[], offset: number): void {
     for (const row of rows) this.typeErrors.hit(offset + row);
+  }
+
+  /** True when `addDictionaryData` can take this chunk (a dictionary column, and no `unique` rule to check). */
+  takesDictionaryData(data: Data): boolean {
+    return DataType.isDictionary(data.type) && data.dictionary !== undefined && !this.rule?.unique;
+  }
+
+  /**
+   * Adds one dictionary-encoded Arrow chunk whose first row is row `offset` of the dataset, counting its keys in
+   * place: no per-row codes are made, and rows are visited again only to find the rows of a failed rule.
+   */
+  addDictionaryData(data: Data, offset: number): void {
+    const dictionary = (data.dictionary?.toArray() as unknown[]).map((v) => String(v));
+    const keys = data.values as ArrayLike<number>;
+    const counts = new Float64Array(dictionary.length);
+    const length = data.length;
+    const bitmap = data.nullBitmap;
+    if (!bitmap || bitmap.length === 0 || data.nullCount === 0) {
+      countKeys(keys, length, counts);
+    } else {
+      const first = data.offset;
+      for (let i = 0; i < length; i++) {
+        const bit = first + i;
+        if ((bitmap[bit >> 3] & (1 << (bit & 7))) !== 0) counts[keys[i]]++;
+        else this.nulls.hit(offset + i);
+      }
+    }
+    const allowed = this.allowed;
+    if (allowed && dictionary.some((value, key) => counts[key] > 0 && !allowed.has(value))) {
+      const allowedKey = dictionary.map((value) => allowed.has(value));
+      const first = data.offset;
+      const nullable = bitmap && bitmap.length > 0 && data.nullCount > 0;
+      for (let i = 0; i < length; i++) {
+        const bit = first + i;
+        if (nullable && (bitmap[bit >> 3] & (1 << (bit & 7))) === 0) continue;
+        if (!allowedKey[keys[i]]) this.notAllowed.hit(offset + i);
+      }
+    }
+    this.merge(counts, dictionary);
+  }
+
+  private merge(batchCounts: Float64Array, dictionary: string[]): void {
+    for (let code = 0; code < dictionary.length; code++) {
+      const c = batchCounts[code];
+      if (c === 0) continue;
+      this.n += c;
+      this.counts.set(dictionary[code], (this.counts.get(dictionary[code]) ?? 0) + c);
+    }
   }
 
   /** Adds a batch of dictionary codes (-1 = null); `offset` is the batch's first row in the dataset. */
@@ -54,12 +123,7 @@ export class CategoricalAccumulator {
         }
       }
     }
-    for (let code = 0; code < dictionary.length; code++) {
-      const c = batchCounts[code];
-      if (c === 0) continue;
-      this.n += c;
-      this.counts.set(dictionary[code], (this.counts.get(dictionary[code]) ?? 0) + c);
-    }
+    this.merge(batchCounts, dictionary);
   }
 
   /** The column's profile and its failed rules, given the dataset's row count. */

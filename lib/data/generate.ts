@@ -54,8 +54,16 @@ export interface GenerateOptions {
   drift?: DriftChange[];
 }
 
+/**
+ * `length` zeroed elements in shared memory. The generator's tables live in SharedArrayBuffers, so a parallel scan
+ * hands their columns to its worker threads as they are, with no copy (`scanTableParallel`).
+ */
+function sharedArray<T>(Kind: { BYTES_PER_ELEMENT: number; new (buffer: SharedArrayBuffer): T }, length: number): T {
+  return new Kind(new SharedArrayBuffer(length * Kind.BYTES_PER_ELEMENT));
+}
+
 function floatVector(values: Float64Array): Vector {
-  const bitmap = new Uint8Array(Math.ceil(values.length / 8));
+  const bitmap = sharedArray(Uint8Array, Math.ceil(values.length / 8));
   let nulls = 0;
   for (let i = 0; i < values.length; i++) {
     if (Number.isNaN(values[i])) nulls++;
@@ -74,7 +82,7 @@ function floatVector(values: Float64Array): Vector {
 
 /**
  * Generates the dataset: f0…f7 (float64, 1% nulls), tenure (int64 months), segment (categorical) and label
- * (int64 0/1, about 15% positive, logistic in f0, f1, f2, tenure and segment).
+ * (int64 0/1, about 15% positive, logistic in f0, f1, f2, tenure and segment). Its buffers are shared memory.
  */
 export function generateTable(options: GenerateOptions): Table {
   const { rows } = options;
@@ -85,7 +93,7 @@ export function generateTable(options: GenerateOptions): Table {
   const change = (column: string, op: DriftChange['op']) =>
     options.drift?.find((d) => d.column === column && d.op === op)?.value;
   const features = FLOAT_FEATURES.map((name, j) => {
-    const values = new Float64Array(rows);
+    const values = sharedArray(Float64Array, rows);
     const shift = change(name, 'shift') ?? 0;
     const scale = change(name, 'scale') ?? 1;
     const nullShare = change(name, 'nulls') ?? NULL_FRACTION;
@@ -100,16 +108,16 @@ export function generateTable(options: GenerateOptions): Table {
     return values;
   });
   // int64 columns are written through their 32-bit halves: small non-negative values, no BigInt per row.
-  const tenure = new BigInt64Array(rows);
+  const tenure = sharedArray(BigInt64Array, rows);
   const tenureWords = new Int32Array(tenure.buffer);
   const tenureShift = change('tenure', 'shift') ?? 0;
-  const segmentCodes = new Int32Array(rows);
+  const segmentCodes = sharedArray(Int32Array, rows);
   const mix = change('segment', 'mix') ?? 0;
   const unseen = change('segment', 'new') ?? 0;
   const cumulative = Float64Array.from(SEGMENT_WEIGHTS, (_, i) =>
     SEGMENT_WEIGHTS.slice(0, i + 1).reduce((a, b) => a + b, 0),
   );
-  const label = new BigInt64Array(rows);
+  const label = sharedArray(BigInt64Array, rows);
   const labelWords = new Int32Array(label.buffer);
   const [x0, x1, x2] = features;
   for (let i = 0; i < rows; i++) {

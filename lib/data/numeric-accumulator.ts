@@ -4,6 +4,7 @@ import { isPlainFloat64, numericChunk } from './columns';
 import type { ColumnRule } from './contract';
 import { boundValue } from './contract';
 import { seededRandom } from './random';
+import { sortedFloat64 } from './sort';
 import { QUANTILES, SAMPLE_ROWS } from './report';
 import type { NumericColumnProfile, ValidationFailure } from './report';
 import type { ColumnTypeName } from './types';
@@ -13,6 +14,107 @@ export const CHUNK = 65536;
 
 /** The run of rows being converted; one per thread, as accumulators copy out what they keep. */
 const scratch = new Float64Array(CHUNK);
+
+/** Slots of `chunkStats`, what `scanChunk` reports for one chunk. */
+const COUNT = 0;
+const SUM = 1;
+const SQUARES = 2;
+const MIN = 3;
+const MAX = 4;
+const NULLS = 5;
+/** In and out: how many sample ranks have been taken (the next one is `ranks[TAKEN]`). */
+const TAKEN = 8;
+/** In: non-null values before the chunk, so rank `r` is the chunk's non-null value `r - BASE`. */
+const BASE = 9;
+const chunkStats = new Float64Array(10);
+const NO_RANKS = new Float64Array(0);
+
+/**
+ * One fused loop with locals only over a chunk: nulls, moments, min and max. The bound checks need no work per
+ * value: a chunk whose min and max lie within the bounds has no value outside them (the usual case), and only a
+ * chunk that has some is counted again. The moments are
+ * sums of values shifted by a typical value of the chunk, so the sum of squares does not cancel badly and no
+ * second pass is needed. `stats` carries min and max in and every figure out. With `ranks` (sorted ranks among
+ * the column's non-null values, see `sampleRanks`), the values at those ranks are copied into `sample` on the way.
+ *
+ * The loop is a function of its own, called once per chunk, so V8 optimises it as a whole function after a few
+ * chunks. Inside a method with code after the loop, it ran as on-stack-replaced code that deoptimised at the
+ * loop's exit on every call (code there had no type feedback yet), at about three times the cost per value.
+ */
+function scanChunk(
+  values: Float64Array,
+  shift: number,
+  stats: Float64Array,
+  ranks: Float64Array,
+  sample: Float64Array,
+): void {
+  const length = values.length;
+  const base = stats[BASE];
+  let taken = stats[TAKEN];
+  let want = taken < ranks.length ? ranks[taken] - base : -1;
+  let n = 0;
+  let sum = 0;
+  let squares = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let nullCount = 0;
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    if (v !== v) {
+      nullCount++;
+      continue;
+    }
+    if (n === want) {
+      sample[taken++] = v;
+      want = taken < ranks.length ? ranks[taken] - base : -1;
+    }
+    n++;
+    const d = v - shift;
+    sum += d;
+    squares += d * d;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  stats[COUNT] = n;
+  stats[SUM] = sum;
+  stats[SQUARES] = squares;
+  stats[MIN] = min;
+  stats[MAX] = max;
+  stats[NULLS] = nullCount;
+  stats[TAKEN] = taken;
+}
+
+/** Values of a chunk below `lo` (`sign` 1) or above `hi` (`sign` −1): run only when the chunk's min or max says some are. */
+function countOutside(values: Float64Array, bound: number, sign: number): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if ((bound - values[i]) * sign > 0) count++;
+  return count;
+}
+
+/**
+ * `k` distinct ranks drawn uniformly from 0…count−1, in ascending order (Floyd's algorithm over a bitmap: k draws,
+ * no rejection), or undefined when the bitmap would be too large (over 2^28 values; callers then use a reservoir).
+ */
+export function sampleRanks(count: number, k: number, random: () => number): Float64Array | undefined {
+  if (count > 2 ** 28) return undefined;
+  const bits = new Int32Array(Math.ceil(count / 32));
+  for (let j = count - k; j < count; j++) {
+    const t = Math.floor(random() * (j + 1));
+    const chosen = (bits[t >>> 5] & (1 << (t & 31))) !== 0 ? j : t;
+    bits[chosen >>> 5] |= 1 << (chosen & 31);
+  }
+  const ranks = new Float64Array(k);
+  let at = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w];
+    while (word !== 0) {
+      const low = word & -word;
+      ranks[at++] = w * 32 + (31 - Math.clz32(low));
+      word ^= low;
+    }
+  }
+  return ranks;
+}
 
 /** Counts rows failing one rule and keeps the first few row indices. */
 export class RuleCounter {
@@ -54,6 +156,8 @@ export class NumericAccumulator {
   private readonly random: () => number;
   private w = 0;
   private next = 0;
+  /** Sorted ranks of the values to sample when the column's non-null count was given (`expectValues`). */
+  private ranks?: Float64Array;
 
   constructor(
     readonly name: string,
@@ -72,6 +176,19 @@ export class NumericAccumulator {
   /** Rows of the batch whose text did not parse as the column type (CSV). */
   addTypeErrors(rows: number[], offset: number): void {
     for (const row of rows) this.typeErrors.hit(offset + row);
+  }
+
+  /**
+   * Says, before the first value, how many non-null values the column holds (known for an in-memory table): the
+   * sample is then taken at ranks drawn up front, during the scan's own loop, instead of by a reservoir that
+   * replaces about k·ln(n/k) values. Both give a uniform sample without replacement; a column that holds fewer
+   * non-NaN values than announced (NaN read as null) gets a smaller one.
+   */
+  expectValues(count: number): void {
+    if (this.n > 0 || this.filled > 0) throw new Error('expectValues must come before the first value');
+    const k = this.sample.length;
+    if (k === 0 || count <= k) return;
+    this.ranks = sampleRanks(count, k, this.random);
   }
 
   /**
@@ -101,38 +218,26 @@ export class NumericAccumulator {
   }
 
   private addChunk(values: Float64Array, offset: number): void {
-    // One fused loop with locals only: nulls, moments, min/max and the bound checks. The moments are sums of
-    // values shifted by a typical value of the chunk, so the sum of squares does not cancel badly and no second
-    // pass is needed.
     const lo = this.lo ?? -Infinity;
     const hi = this.hi ?? Infinity;
-    const length = values.length;
     const shift = shiftOf(values);
-    let n = 0;
-    let sum = 0;
-    let squares = 0;
-    let min = this.min;
-    let max = this.max;
-    let nullCount = 0;
-    let belowCount = 0;
-    let aboveCount = 0;
-    for (let i = 0; i < length; i++) {
-      const v = values[i];
-      if (v !== v) {
-        nullCount++;
-        continue;
-      }
-      n++;
-      const d = v - shift;
-      sum += d;
-      squares += d * d;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      if (v < lo) belowCount++;
-      if (v > hi) aboveCount++;
-    }
-    this.min = min;
-    this.max = max;
+    const stats = chunkStats;
+    const ranks = this.ranks ?? NO_RANKS;
+    stats[TAKEN] = this.filled;
+    stats[BASE] = this.n;
+    scanChunk(values, shift, stats, ranks, this.sample);
+    if (this.ranks) this.filled = stats[TAKEN];
+    const n = stats[COUNT];
+    const sum = stats[SUM];
+    const squares = stats[SQUARES];
+    const nullCount = stats[NULLS];
+    const chunkMin = stats[MIN];
+    const chunkMax = stats[MAX];
+    if (chunkMin < this.min) this.min = chunkMin;
+    if (chunkMax > this.max) this.max = chunkMax;
+    // NaN (null) compares false both ways, so it is never counted outside a bound.
+    const belowCount = chunkMin < lo ? countOutside(values, lo, 1) : 0;
+    const aboveCount = chunkMax > hi ? countOutside(values, hi, -1) : 0;
     // Failing rows are rare: find the first few only when a rule failed in this batch.
     if (nullCount > 0) this.recordRows(values, offset, this.nulls, nullCount, (v) => v !== v);
     if (belowCount > 0) this.recordRows(values, offset, this.below, belowCount, (v) => v < lo);
@@ -147,7 +252,7 @@ export class NumericAccumulator {
     this.m2 += m2 + (delta * delta * this.n * n) / total;
     this.n = total;
     if (this.allowed || this.seen) this.checkSets(values, offset);
-    this.reservoir(values);
+    if (!this.ranks) this.reservoir(values);
   }
 
   /** Adds `count` failures to `counter`, scanning for row indices only while it still keeps samples. */
@@ -213,7 +318,7 @@ export class NumericAccumulator {
 
   /** The column's profile and its failed rules, given the dataset's row count. */
   finish(rows: number): { profile: NumericColumnProfile; failures: ValidationFailure[] } {
-    const sample = this.sample.slice(0, this.filled).sort();
+    const sample = sortedFloat64(this.sample.subarray(0, this.filled));
     const profile: NumericColumnProfile = {
       kind: 'numeric',
       type: this.type,
@@ -226,7 +331,7 @@ export class NumericAccumulator {
       quantiles: Object.fromEntries(QUANTILES.map((q) => [`p${Math.round(q * 100)}`, quantile(sample, q)])),
       histogram: histogram(sample, this.options.histogramBins ?? 20),
       bins: decileBins(sample),
-      sample: Array.from(sample),
+      sample: numberArray(sample),
     };
     return { profile, failures: this.failures(rows) };
   }
@@ -247,6 +352,13 @@ export class NumericAccumulator {
     add('unique', this.duplicates, `${this.duplicates.count} repeated values in a unique column`);
     return out;
   }
+}
+
+/** The values as a plain array, element by element (a quarter of `Array.from`'s cost on a typed array). */
+export function numberArray(values: Float64Array): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i];
+  return out;
 }
 
 /** The median of the first non-null values from the start, the middle and the end of a chunk (0 if none). */
@@ -301,7 +413,7 @@ function histogram(sorted: Float64Array, bins: number): { edges: number[]; count
   const width = hi > lo ? (hi - lo) / bins : 1;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
   const counts = new Array<number>(bins).fill(0);
-  for (const v of sorted) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+  for (let i = 0; i < sorted.length; i++) counts[Math.min(bins - 1, Math.floor((sorted[i] - lo) / width))]++;
   return { edges, counts };
 }
 

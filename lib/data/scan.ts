@@ -56,6 +56,14 @@ export function scanTable(
   options: ScannerOptions = {},
 ): { validation?: ValidationReport; profile: Omit<DatasetProfile, 'dataset'> & { rows: number } } {
   const scanner = new TableScanner(options);
+  scanner.expectValues(
+    table.schema.fields.map((_, c) =>
+      table.batches.reduce((sum, batch) => {
+        const data = batch.data.children[c];
+        return sum + (data ? data.length - data.nullCount : 0);
+      }, 0),
+    ),
+  );
   let offset = 0;
   for (const batch of table.batches) {
     scanner.add(batch, offset);

@@ -29,6 +29,7 @@ export class TableScanner {
   private accumulators?: Accumulator[];
   private readonly typeFailures: ValidationFailure[] = [];
   private rows = 0;
+  private expected?: number[];
   readonly sampleSize: number;
   readonly seed: number;
 
@@ -46,10 +47,24 @@ export class TableScanner {
         const message = `column is ${actual}, the contract says ${rule.type}`;
         this.typeFailures.push({ column: field.name, check: 'type', count: 0, sampleRows: [], message });
       }
-      return isNumericType(actual)
-        ? new NumericAccumulator(field.name, actual, rule, { sampleSize: this.sampleSize, seed: this.seed + c })
-        : new CategoricalAccumulator(field.name, actual, rule);
+      if (!isNumericType(actual)) return new CategoricalAccumulator(field.name, actual, rule);
+      const numeric = new NumericAccumulator(field.name, actual, rule, {
+        sampleSize: this.sampleSize,
+        seed: this.seed + c,
+      });
+      const expected = this.expected?.[c];
+      if (expected !== undefined) numeric.expectValues(expected);
+      return numeric;
     });
+  }
+
+  /**
+   * Gives, before the first batch, each column's count of non-null values (by schema position), as an in-memory
+   * table knows them: numeric samples are then drawn at ranks chosen up front rather than by a reservoir.
+   */
+  expectValues(counts: number[]): void {
+    if (this.accumulators) throw new Error('expectValues must come before the first batch');
+    this.expected = counts;
   }
 
   /** Adds one batch whose first row is row `offset` of the dataset. */
@@ -67,6 +82,12 @@ export class TableScanner {
         let at = offset;
         for (const data of vector.data) {
           acc.addData(data, at);
+          at += data.length;
+        }
+      } else if (vector.data.every((data) => acc.takesDictionaryData(data))) {
+        let at = offset;
+        for (const data of vector.data) {
+          acc.addDictionaryData(data, at);
           at += data.length;
         }
       } else acc.add(categoricalValues(vector), offset);

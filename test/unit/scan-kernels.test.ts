@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { Dictionary, Float64, Int32, makeData, makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import type { DataContract } from '../../lib/data/contract';
+import { NumericAccumulator, sampleRanks } from '../../lib/data/numeric-accumulator';
+import { seededRandom } from '../../lib/data/random';
+import type { NumericColumnProfile } from '../../lib/data/report';
+import { scanTable } from '../../lib/data/scan';
+
+describe('sampleRanks', () => {
+  it('draws k distinct ranks below the count, in ascending order, the same for the same seed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.nat(), fc.nat(), (count, kSeed, seed) => {
+        const k = 1 + (kSeed % count);
+        const ranks = sampleRanks(count, k, seededRandom(seed))!;
+        expect(ranks).toHaveLength(k);
+        const ordered = ranks.every(
+          (r, i) => Number.isInteger(r) && r >= (i === 0 ? 0 : ranks[i - 1] + 1) && r < count,
+        );
+        expect(ordered).toBe(true);
+        expect(sampleRanks(count, k, seededRandom(seed))).toEqual(ranks);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('picks every rank equally often', () => {
+    // 4000 draws of 100 ranks out of 1000: each rank is expected 400 times. Tally by rank modulo 10 and by tenth
+    // of the range (40,000 each); a sampler that favours low, high or even ranks moves these by far more than 2%.
+    const byTenth = new Array<number>(10).fill(0);
+    const byDigit = new Array<number>(10).fill(0);
+    const random = seededRandom(11);
+    for (let draw = 0; draw < 4000; draw++) {
+      for (const rank of sampleRanks(1000, 100, random)!) {
+        byTenth[Math.floor(rank / 100)]++;
+        byDigit[rank % 10]++;
+      }
+    }
+    for (const tally of [...byTenth, ...byDigit]) expect(Math.abs(tally - 40_000) / 40_000).toBeLessThan(0.02);
+  });
+
+  it('takes all ranks when k equals the count, and leaves counts over 2^28 to the reservoir', () => {
+    expect(Array.from(sampleRanks(50, 50, seededRandom(1))!)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(sampleRanks(2 ** 28 + 1, 10, seededRandom(1))).toBeUndefined();
+  });
+});
+
+/** A float64 column of `rows` rows with value i at row i, null at every row divisible by `nullEvery`. */
+function withNulls(rows: number, nullEvery: number): Table {
+  return new Table({
+    x: vectorFromArray(
+      Array.from({ length: rows }, (_, i) => (i % nullEvery === 0 ? null : i)),
+      new Float64(),
+    ),
+  });
+}
+
+describe('numeric samples of in-memory tables (ranks drawn up front)', () => {
+  it('keeps exactly k distinct non-null values, sorted, and a uniform spread of them', () => {
+    const rows = 200_000;
+    const profile = scanTable(withNulls(rows, 7), { sampleSize: 5000, seed: 3 }).profile.columns
+      .x as NumericColumnProfile;
+    expect(profile.sample).toHaveLength(5000);
+    expect(new Set(profile.sample).size).toBe(5000);
+    for (const v of profile.sample) expect(Number.isInteger(v) && v % 7 !== 0 && v >= 0 && v < rows).toBe(true);
+    expect(profile.sample).toEqual([...profile.sample].sort((a, b) => a - b));
+    // Each of the four quarters of the rows holds a quarter of the sample (expected 1250, sd about 31).
+    for (let q = 0; q < 4; q++) {
+      const inQuarter = profile.sample.filter((v) => v >= (q * rows) / 4 && v < ((q + 1) * rows) / 4).length;
+      expect(Math.abs(inQuarter - 1250)).toBeLessThan(150);
+    }
+    const other = scanTable(withNulls(rows, 7), { sampleSize: 5000, seed: 4 }).profile.columns
+      .x as NumericColumnProfile;
+    expect(other.sample).not.toEqual(profile.sample);
+  });
+
+  it('keeps every value when the column holds no more than k', () => {
+    const profile = scanTable(withNulls(1000, 3), { sampleSize: 800 }).profile.columns.x as NumericColumnProfile;
+    expect(profile.sample).toEqual(Array.from({ length: 1000 }, (_, i) => i).filter((i) => i % 3 !== 0));
+  });
+
+  it('never samples NaN stored as a value (read as null)', () => {
+    const values = Float64Array.from({ length: 10_000 }, (_, i) => (i % 5 === 0 ? NaN : i));
+    const table = new Table({ x: makeVector(makeData({ type: new Float64(), length: values.length, data: values })) });
+    const profile = scanTable(table, { sampleSize: 1000 }).profile.columns.x as NumericColumnProfile;
+    expect(profile.nulls).toBe(2000);
+    expect(profile.sample.every((v) => Number.isInteger(v) && v % 5 !== 0)).toBe(true);
+    // Ranks are drawn among the 10,000 values Arrow calls valid; those that fall on a NaN are not taken.
+    expect(profile.sample.length).toBeGreaterThan(700);
+    expect(profile.sample.length).toBeLessThanOrEqual(1000);
+  });
+
+  it('refuses a count given after the first value', () => {
+    const acc = new NumericAccumulator('x', 'float64', undefined, { sampleSize: 10, seed: 1 });
+    acc.add(Float64Array.of(1, 2, 3), 0);
+    expect(() => acc.expectValues(3)).toThrow(/before the first value/);
+  });
+});
+
+describe('bound checks from chunk minima and maxima', () => {
+  it('counts values outside the bounds in any chunk, with their first rows, and never a null', () => {
+    const rows = 300_000;
+    const below = [70_000, 70_001, 140_000];
+    const above = [5, 299_999];
+    const values = Float64Array.from({ length: rows }, (_, i) =>
+      below.includes(i) ? -5 : above.includes(i) ? 500 : i % 11 === 0 ? NaN : (i % 100) + 0.5,
+    );
+    const table = new Table({ v: makeVector(values) });
+    const contract: DataContract = { columns: { v: { type: 'float64', min: 0, max: 100 } } };
+    const { validation, profile } = scanTable(table, { contract, sampleSize: 100 });
+    expect(validation!.failures.map(({ check, count, sampleRows }) => ({ check, count, sampleRows }))).toEqual([
+      { check: 'min', count: 3, sampleRows: below },
+      { check: 'max', count: 2, sampleRows: above },
+    ]);
+    expect(profile.columns.v).toMatchObject({ min: -5, max: 500 });
+  });
+});
+
+describe('dictionary-encoded categorical columns', () => {
+  const values = Array.from({ length: 3000 }, (_, i) =>
+    i % 97 === 0 ? null : i % 61 === 0 ? 'zzz' : ['a', 'b', 'c', 'd'][(i * i) % 4],
+  );
+  const plain = new Table({ c: vectorFromArray(values, new Utf8()) });
+  const encoded = new Table({ c: vectorFromArray(values, new Dictionary(new Utf8(), new Int32())) });
+
+  it.each([
+    ['allowedValues and nullable', { type: 'string', allowedValues: ['a', 'b', 'c', 'd'], nullable: false }],
+    ['unique (counted row by row)', { type: 'string', unique: true }],
+    ['maxNullFraction', { type: 'string', maxNullFraction: 0.001 }],
+  ] as const)('give the profile and failures of the same strings, %s', (_, rule) => {
+    const contract: DataContract = {
+      columns: { c: { ...rule, allowedValues: rule.allowedValues && [...rule.allowedValues] } },
+    };
+    expect(encoded.getChild('c')!.data[0].dictionary).toBeDefined();
+    for (const [a, b] of [
+      [encoded, plain],
+      [encoded.slice(7, 2900), plain.slice(7, 2900)],
+    ]) {
+      const got = scanTable(a, { contract });
+      const expected = scanTable(b, { contract });
+      expect(got.profile).toEqual(expected.profile);
+      expect(got.validation).toEqual(expected.validation);
+      expect(got.validation!.valid).toBe(false);
+    }
+  });
+});
