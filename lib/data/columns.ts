@@ -51,19 +51,28 @@ function toMillisFactor(type: DataType): number {
   return 1;
 }
 
-/** Sets NaN in `out[0, length)` at every null among rows [from, from + length) of `data`, 8 rows at a time. */
-function applyNulls(data: Data, out: Float64Array, from: number, length: number): void {
+/**
+ * Sets NaN in `out[0, length)` at every null among rows [from, from + length) of `data`, 8 rows at a time, and
+ * returns how many there were; with `nullRows`, their positions in `out` are written there too, in order.
+ */
+function applyNulls(data: Data, out: Float64Array, from: number, length: number, nullRows?: Int32Array): number {
   const bitmap = data.nullBitmap;
-  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return;
-  for (let i = 0; i < length;) {
+  if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return 0;
+  let nulls = 0;
+  for (let i = 0; i < length; ) {
     const bit = data.offset + from + i;
     if ((bit & 7) === 0 && i + 8 <= length && bitmap[bit >> 3] === 0xff) {
       i += 8;
       continue;
     }
-    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) out[i] = NaN;
+    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) {
+      out[i] = NaN;
+      if (nullRows) nullRows[nulls] = i;
+      nulls++;
+    }
     i++;
   }
+  return nulls;
 }
 
 /** Copies 64-bit integers as doubles through 32-bit halves (exact up to 2^53, no BigInt per value). */
@@ -92,8 +101,15 @@ export function isPlainFloat64(data: Data): boolean {
 /**
  * Rows [from, from + length) of one chunk of a numeric (int, float, timestamp, date) column as doubles in
  * `out[0, length)`, NaN where null. Scans convert a cache-sized run of rows at a time into one reused buffer.
+ * Returns the count of nulls; with `nullRows` (at least `length` long), their positions in `out` go there.
  */
-export function numericChunk(data: Data, from: number, length: number, out: Float64Array): void {
+export function numericChunk(
+  data: Data,
+  from: number,
+  length: number,
+  out: Float64Array,
+  nullRows?: Int32Array,
+): number {
   const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
   const factor = toMillisFactor(data.type);
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
@@ -103,7 +119,7 @@ export function numericChunk(data: Data, from: number, length: number, out: Floa
   } else {
     for (let i = 0; i < length; i++) out[i] = values[from + i] * factor;
   }
-  applyNulls(data, out, from, length);
+  return applyNulls(data, out, from, length, nullRows);
 }
 
 /**

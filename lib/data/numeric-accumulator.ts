@@ -22,36 +22,23 @@ const SQUARES = 2;
 const MIN = 3;
 const MAX = 4;
 const NULLS = 5;
-/** In and out: how many sample ranks have been taken (the next one is `ranks[TAKEN]`). */
-const TAKEN = 8;
-/** In: non-null values before the chunk, so rank `r` is the chunk's non-null value `r - BASE`. */
-const BASE = 9;
-const chunkStats = new Float64Array(10);
-const NO_RANKS = new Float64Array(0);
+const chunkStats = new Float64Array(6);
+/** Positions of the nulls in the chunk `scratch` holds, as `numericChunk` found them. */
+const scratchNulls = new Int32Array(CHUNK);
 
 /**
  * One fused loop with locals only over a chunk: nulls, moments, min and max. The bound checks need no work per
  * value: a chunk whose min and max lie within the bounds has no value outside them (the usual case), and only a
  * chunk that has some is counted again. The moments are
  * sums of values shifted by a typical value of the chunk, so the sum of squares does not cancel badly and no
- * second pass is needed. `stats` carries min and max in and every figure out. With `ranks` (sorted ranks among
- * the column's non-null values, see `sampleRanks`), the values at those ranks are copied into `sample` on the way.
+ * second pass is needed. `stats` receives every figure.
  *
  * The loop is a function of its own, called once per chunk, so V8 optimises it as a whole function after a few
  * chunks. Inside a method with code after the loop, it ran as on-stack-replaced code that deoptimised at the
  * loop's exit on every call (code there had no type feedback yet), at about three times the cost per value.
  */
-function scanChunk(
-  values: Float64Array,
-  shift: number,
-  stats: Float64Array,
-  ranks: Float64Array,
-  sample: Float64Array,
-): void {
+function scanChunk(values: Float64Array, shift: number, stats: Float64Array): void {
   const length = values.length;
-  const base = stats[BASE];
-  let taken = stats[TAKEN];
-  let want = taken < ranks.length ? ranks[taken] - base : -1;
   let n = 0;
   let sum = 0;
   let squares = 0;
@@ -63,10 +50,6 @@ function scanChunk(
     if (v !== v) {
       nullCount++;
       continue;
-    }
-    if (n === want) {
-      sample[taken++] = v;
-      want = taken < ranks.length ? ranks[taken] - base : -1;
     }
     n++;
     const d = v - shift;
@@ -81,7 +64,6 @@ function scanChunk(
   stats[MIN] = min;
   stats[MAX] = max;
   stats[NULLS] = nullCount;
-  stats[TAKEN] = taken;
 }
 
 /** Values of a chunk below `lo` (`sign` 1) or above `hi` (`sign` −1): run only when the chunk's min or max says some are. */
@@ -212,21 +194,18 @@ export class NumericAccumulator {
     }
     for (let start = 0; start < data.length; start += CHUNK) {
       const length = Math.min(CHUNK, data.length - start);
-      numericChunk(data, start, length, scratch);
-      this.addChunk(scratch.subarray(0, length), offset + start);
+      const nulls = numericChunk(data, start, length, scratch, scratchNulls);
+      this.addChunk(scratch.subarray(0, length), offset + start, scratchNulls.subarray(0, nulls));
     }
   }
 
-  private addChunk(values: Float64Array, offset: number): void {
+  /** Adds a chunk of values (NaN = null); `nullRows`, when known, are the positions of its Arrow nulls. */
+  private addChunk(values: Float64Array, offset: number, nullRows?: Int32Array): void {
     const lo = this.lo ?? -Infinity;
     const hi = this.hi ?? Infinity;
     const shift = shiftOf(values);
     const stats = chunkStats;
-    const ranks = this.ranks ?? NO_RANKS;
-    stats[TAKEN] = this.filled;
-    stats[BASE] = this.n;
-    scanChunk(values, shift, stats, ranks, this.sample);
-    if (this.ranks) this.filled = stats[TAKEN];
+    scanChunk(values, shift, stats);
     const n = stats[COUNT];
     const sum = stats[SUM];
     const squares = stats[SQUARES];
@@ -242,6 +221,7 @@ export class NumericAccumulator {
     if (nullCount > 0) this.recordRows(values, offset, this.nulls, nullCount, (v) => v !== v);
     if (belowCount > 0) this.recordRows(values, offset, this.below, belowCount, (v) => v < lo);
     if (aboveCount > 0) this.recordRows(values, offset, this.above, aboveCount, (v) => v > hi);
+    if (this.ranks) this.takeRanks(values, n, nullCount, nullRows);
     if (n === 0) return;
     const batchMean = shift + sum / n;
     const m2 = Math.max(0, squares - (sum * sum) / n);
@@ -253,6 +233,43 @@ export class NumericAccumulator {
     this.n = total;
     if (this.allowed || this.seen) this.checkSets(values, offset);
     if (!this.ranks) this.reservoir(values);
+  }
+
+  /**
+   * Copies the chunk's values at the sample's next ranks (counted among non-null values) into the sample. Without
+   * nulls a rank is a position; with nulls whose positions are known (and no NaN stored as a value besides), each
+   * rank skips the nulls before it; otherwise the chunk is walked.
+   */
+  private takeRanks(values: Float64Array, n: number, nullCount: number, nullRows?: Int32Array): void {
+    const ranks = this.ranks!;
+    const sample = this.sample;
+    const base = this.n;
+    const end = base + n;
+    let taken = this.filled;
+    if (taken >= ranks.length || ranks[taken] >= end) return;
+    if (nullCount === 0) {
+      for (; taken < ranks.length && ranks[taken] < end; taken++) sample[taken] = values[ranks[taken] - base];
+    } else if (nullRows && nullRows.length === nullCount) {
+      let skipped = 0;
+      for (; taken < ranks.length && ranks[taken] < end; taken++) {
+        const j = ranks[taken] - base;
+        while (skipped < nullRows.length && nullRows[skipped] <= j + skipped) skipped++;
+        sample[taken] = values[j + skipped];
+      }
+    } else {
+      let j = 0;
+      let want = ranks[taken] - base;
+      for (let i = 0; i < values.length && want >= 0; i++) {
+        const v = values[i];
+        if (v !== v) continue;
+        if (j === want) {
+          sample[taken++] = v;
+          want = taken < ranks.length && ranks[taken] < end ? ranks[taken] - base : -1;
+        }
+        j++;
+      }
+    }
+    this.filled = taken;
   }
 
   /** Adds `count` failures to `counter`, scanning for row indices only while it still keeps samples. */

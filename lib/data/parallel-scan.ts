@@ -11,7 +11,7 @@
  * computation, not by memory).
  */
 import { availableParallelism } from 'node:os';
-import { Data, makeData, makeVector, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
+import { Data, DataType, makeData, makeVector, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
 import { ErrorType } from '../../workflows/contracts';
 import { DomainError } from '../errors';
 import { categoricalValues, columnTypeOf } from './columns';
@@ -57,7 +57,8 @@ export async function scanTableParallel(
     contract: contract && { rule: contract.columns[fields[c].name], allowExtraColumns: contract.allowExtraColumns },
     batches: table.batches.map((batch) => shareData(batch.data.children[c])),
   });
-  const scans = await runRanges(columnRanges(fields.length, requested), task);
+  const workers = scanWorkers(Math.min(requested, fields.length));
+  const scans = await runQueue(columnOrder(fields.map((_, c) => columnCost(table, c))), workers, task);
   const rows = table.numRows;
   const profile = {
     version: 1 as const,
@@ -78,42 +79,63 @@ export async function scanTableParallel(
   return { validation: { valid: failures.length === 0, rows, failures }, profile };
 }
 
-/** Splits column indices 0…count−1 into at most `threads` contiguous ranges of near-equal size. */
-export function columnRanges(count: number, threads: number): number[][] {
-  const parts = Math.min(count, threads);
-  return Array.from({ length: parts }, (_, p) => {
-    const start = Math.floor((p * count) / parts);
-    const end = Math.floor(((p + 1) * count) / parts);
-    return Array.from({ length: end - start }, (_, i) => start + i);
-  });
+/**
+ * A rough cost of scanning column `c`, in units of one value read: numeric columns with nulls or 64-bit integers
+ * are converted chunk by chunk before the scan, plain doubles are read in place, dictionary codes are only counted,
+ * and other strings are encoded on the main thread first.
+ */
+function columnCost(table: Table, c: number): number {
+  let cost = 0;
+  for (const batch of table.batches) {
+    const data = batch.data.children[c];
+    if (!data) continue;
+    const type = columnTypeOf(data.type);
+    if (DataType.isDictionary(data.type)) cost += data.length * 0.3;
+    else if (type === ColumnType.string || type === ColumnType.bool) cost += data.length;
+    else cost += data.length * (data.nullCount > 0 || data.values instanceof BigInt64Array ? 1.3 : 1);
+  }
+  return cost;
+}
+
+/** Column indices by cost, largest first (ties in schema order): the cheap columns even out the threads' ends. */
+export function columnOrder(costs: number[]): number[] {
+  return costs.map((_, c) => c).sort((a, b) => costs[b] - costs[a] || a - b);
 }
 
 /**
- * Runs every range on its own pooled worker, keeping two columns in flight per worker: the next column is copied
- * into shared memory while the worker scans the current one, and no more than two per worker are held at once.
+ * Runs the columns, in the given order, on the workers: each worker keeps two columns in flight (the next one is
+ * copied into shared memory, when it must be, while the worker scans the current one) and takes the next column
+ * from the queue when one finishes, so a worker that is done early takes on more. Which worker scans a column does
+ * not change its result.
  */
-async function runRanges(ranges: number[][], task: (c: number) => Omit<ColumnTask, 'id'>): Promise<ColumnScan[]> {
-  const workers = scanWorkers(ranges.length);
+async function runQueue(
+  order: number[],
+  workers: ReturnType<typeof scanWorkers>,
+  task: (c: number) => Omit<ColumnTask, 'id'>,
+): Promise<ColumnScan[]> {
   const scans: ColumnScan[] = [];
+  let taken = 0;
   let failed = false;
-  const start = (w: number, c: number): Promise<ColumnScan> => {
+  const start = (w: number): { c: number; running: Promise<ColumnScan> } | undefined => {
+    if (failed || taken >= order.length) return undefined;
+    const c = order[taken++];
     const running = workers[w].run(task(c));
     running.catch(() => undefined); // awaited below; this only keeps an abandoned one from going unhandled
-    return running;
+    return { c, running };
   };
-  const first = ranges.map((range, w) => start(w, range[0]));
+  const first = workers.map((_, w) => start(w));
   await Promise.all(
-    ranges.map(async (range, w) => {
-      let running = first[w];
-      for (let i = 0; i < range.length; i++) {
-        const next = i + 1 < range.length && !failed ? start(w, range[i + 1]) : undefined;
+    workers.map(async (_, w) => {
+      let current = first[w];
+      while (current) {
+        const next = start(w);
         try {
-          scans[range[i]] = await running;
+          scans[current.c] = await current.running;
         } catch (err) {
           failed = true;
           throw err;
         }
-        if (next) running = next;
+        current = next;
       }
     }),
   );

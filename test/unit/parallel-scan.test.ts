@@ -14,7 +14,7 @@ import {
 import { createHash } from 'node:crypto';
 import type { DataContract } from '../../lib/data/contract';
 import { generateTable } from '../../lib/data/generate';
-import { closeScanWorkers, columnRanges, scanTableParallel, shareTable } from '../../lib/data/parallel-scan';
+import { closeScanWorkers, columnOrder, scanTableParallel, shareTable } from '../../lib/data/parallel-scan';
 import { scanTable } from '../../lib/data/scan';
 import { DomainError } from '../../lib/errors';
 
@@ -194,14 +194,9 @@ describe('scanTableParallel', () => {
   });
 });
 
-describe('columnRanges', () => {
-  it('splits the columns into contiguous ranges of near-equal size, at most one per column', () => {
-    expect(columnRanges(10, 3)).toEqual([
-      [0, 1, 2],
-      [3, 4, 5],
-      [6, 7, 8, 9],
-    ]);
-    expect(columnRanges(2, 8)).toEqual([[0], [1]]);
-    expect(columnRanges(11, 1)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
+describe('columnOrder', () => {
+  it('puts the costliest columns first, ties in schema order', () => {
+    expect(columnOrder([3, 13, 3, 0.9, 13, 10])).toEqual([1, 4, 5, 0, 2, 3]);
+    expect(columnOrder([])).toEqual([]);
   });
 });
