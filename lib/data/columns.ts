@@ -59,7 +59,7 @@ function applyNulls(data: Data, out: Float64Array, from: number, length: number,
   const bitmap = data.nullBitmap;
   if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return 0;
   let nulls = 0;
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const bit = data.offset + from + i;
     if ((bit & 7) === 0 && i + 8 <= length && bitmap[bit >> 3] === 0xff) {
       i += 8;
