@@ -1,7 +1,8 @@
 /**
  * The servers bench:serve loads and the load itself: the gateway as its own process (`mlops serve`), the
- * FastAPI + onnxruntime peer as its own process, and autocannon driving either from this process with every
- * response's latency kept (autocannon's own histogram rounds to whole milliseconds).
+ * FastAPI + onnxruntime peer as its own process, and the load: wrk as its own process (`serve-wrk.ts`), or
+ * autocannon driving either from this process with every response's latency kept (autocannon's own histogram
+ * rounds to whole milliseconds).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { percentiles } from './serve-model';
+import { wrkLoadTest } from './serve-wrk';
 
 const MLOPS = join(__dirname, '..', 'bin', 'mlops.js');
 const PEER = join(__dirname, 'peers', 'serve_fastapi.py');
@@ -129,7 +131,12 @@ export interface LoadOptions {
   seconds: number;
   /** An untimed run before the timed one, so both servers are warm (JIT, pools, caches). */
   warmupSeconds: number;
+  /** The load generator: wrk as its own process, or autocannon in this one (the default). */
+  client?: LoadClient;
 }
+
+/** The load generators bench:serve can drive. */
+export type LoadClient = 'wrk' | 'autocannon';
 
 function cannon(options: LoadOptions, seconds: number, latencies?: number[]): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -156,6 +163,7 @@ function cannon(options: LoadOptions, seconds: number, latencies?: number[]): Pr
 
 /** Drives `options.connections` keep-alive connections at the server for `seconds`; req/s and latency quantiles. */
 export async function loadTest(options: LoadOptions): Promise<LoadResult> {
+  if (options.client === 'wrk') return wrkLoadTest(options);
   if (options.warmupSeconds > 0) await cannon(options, options.warmupSeconds);
   const latencies: number[] = [];
   const result = await cannon(options, options.seconds, latencies);

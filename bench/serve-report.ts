@@ -35,7 +35,11 @@ function peerBaseline(
 const atMost = (value: number, max: number): Target => ({ max, met: value <= max });
 
 /** Throughput and latency results of the gateway against the peer. */
-export function loadResults(gateway: { c1: LoadResult; c32: LoadResult }, peer: PeerLoad): ServeResult[] {
+export function loadResults(
+  gateway: { c1: LoadResult; c32: LoadResult },
+  peer: PeerLoad,
+  client: string,
+): ServeResult[] {
   const out: ServeResult[] = [];
   for (const c of ['c1', 'c32'] as const) {
     const ours = gateway[c];
@@ -46,7 +50,7 @@ export function loadResults(gateway: { c1: LoadResult; c32: LoadResult }, peer: 
       value: ours.reqPerSec,
       higherIsBetter: true,
       baselines: [base],
-      method: `autocannon, ${ours.connections} keep-alive connection(s), ${ours.seconds} s after a warm-up run; ${ours.requests} answers, ${ours.non2xx} non-2xx, ${ours.errors} errors`,
+      method: `${client}, ${ours.connections} keep-alive connection(s), ${ours.seconds} s after a warm-up run; ${ours.requests} answers, ${ours.non2xx} non-2xx, ${ours.errors} errors`,
     };
     if (c === 'c32') {
       result.target = { baseline: PEER, ratio: 5, met: base.value === null ? null : ours.reqPerSec >= 5 * base.value };
@@ -70,7 +74,7 @@ export function loadResults(gateway: { c1: LoadResult; c32: LoadResult }, peer: 
 }
 
 /** The gateway's p50 at concurrency 1 over the bare `session.run` p50. */
-export function overheadResult(gatewayC1: LoadResult, bare: BareRun): ServeResult {
+export function overheadResult(gatewayC1: LoadResult, bare: BareRun, client: string): ServeResult {
   const value = gatewayC1.p50Ms * 1000 - bare.p50Us;
   return {
     name: 'serve-overhead-p50',
@@ -85,8 +89,7 @@ export function overheadResult(gatewayC1: LoadResult, bare: BareRun): ServeResul
       },
     ],
     target: atMost(value, 50),
-    method:
-      'client-side p50 of serve-latency-p50-c1 (loopback HTTP/1.1 keep-alive, autocannon) minus the bare session.run p50; it includes the TCP round trip and both HTTP stacks',
+    method: `client-side p50 of serve-latency-p50-c1 (loopback HTTP/1.1 keep-alive, ${client}) minus the bare session.run p50; it includes the TCP round trip and both HTTP stacks`,
   };
 }
 
@@ -116,15 +119,14 @@ export function batchingResult(requests: number, runs: number): ServeResult {
 }
 
 /** The HTTP round trip alone: p50 of a GET of the health endpoint at concurrency 1, in µs. */
-export function floorResult(floor: LoadResult, peer: PeerLoad): ServeResult {
+export function floorResult(floor: LoadResult, peer: PeerLoad, client: string): ServeResult {
   return {
     name: 'serve-http-floor-p50-c1',
     unit: 'µs',
     value: floor.p50Ms * 1000,
     higherIsBetter: false,
     baselines: [peerBaseline(peer, (p) => p.floor.p50Ms * 1000)],
-    method:
-      'p50 of GET /v2/health/live (the peer: GET /health) at concurrency 1 with autocannon: the loopback round trip and both HTTP stacks without a body, a model or logging; the part of serve-overhead-p50 no gateway work causes',
+    method: `p50 of GET /v2/health/live (the peer: GET /health) at concurrency 1 with ${client}: the loopback round trip and both HTTP stacks without a body, a model or logging; the part of serve-overhead-p50 no gateway work causes`,
   };
 }
 

@@ -13,7 +13,8 @@ import { openRegistry } from '../lib/registry';
 import { describeMachine } from './machine';
 import { preparePython } from './python';
 import { loadTest, startFastApiPeer, startGatewayProcess } from './serve-load';
-import type { LoadResult, ServerProcess } from './serve-load';
+import type { LoadClient, LoadResult, ServerProcess } from './serve-load';
+import { wrkVersion } from './serve-wrk';
 import {
   benchRow,
   GATEWAY_INTRA_OP_THREADS,
@@ -35,13 +36,22 @@ import type { PeerLoad } from './serve-report';
 import { measureDecisionStep } from './serve-rollout';
 
 const USAGE =
-  'usage: bench/serve.ts [--json] [--seconds N] [--warmup N] [--rollouts N] [--bare-runs N] [--no-python] [--no-rollout]';
+  'usage: bench/serve.ts [--json] [--seconds N] [--warmup N] [--rollouts N] [--bare-runs N] [--client wrk|autocannon] [--no-python] [--no-rollout]';
 const MODEL = 'bench-mlp';
 const PATH = `/v1/models/${MODEL}:predict`;
 const say = (line: string) => process.stderr.write(`[bench:serve] ${line}\n`);
 
 function parseArgs(argv: string[]) {
-  const args = { json: false, seconds: 10, warmup: 3, rollouts: 3, bareRuns: 20_000, python: true, rollout: true };
+  const args = {
+    json: false,
+    seconds: 10,
+    warmup: 3,
+    rollouts: 3,
+    bareRuns: 20_000,
+    python: true,
+    rollout: true,
+    client: undefined as LoadClient | undefined,
+  };
   const count = (flag: string, raw: string | undefined) => {
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1\n${USAGE}`);
@@ -56,7 +66,11 @@ function parseArgs(argv: string[]) {
     else if (flag === '--warmup') args.warmup = count(flag, argv[++i]);
     else if (flag === '--rollouts') args.rollouts = count(flag, argv[++i]);
     else if (flag === '--bare-runs') args.bareRuns = count(flag, argv[++i]);
-    else throw new Error(`unknown flag ${flag}\n${USAGE}`);
+    else if (flag === '--client') {
+      const client = argv[++i];
+      if (client !== 'wrk' && client !== 'autocannon') throw new Error(`--client is wrk or autocannon\n${USAGE}`);
+      args.client = client;
+    } else throw new Error(`unknown flag ${flag}\n${USAGE}`);
   }
   return args;
 }
@@ -88,9 +102,10 @@ async function loadBoth(
   warmupSeconds: number,
   who: string,
   floorPath: string,
+  client: LoadClient,
 ) {
   const run = async (connections: number): Promise<LoadResult> => {
-    const result = await loadTest({ url: server.url, path: PATH, body, connections, seconds, warmupSeconds });
+    const result = await loadTest({ url: server.url, path: PATH, body, connections, seconds, warmupSeconds, client });
     say(
       `${who} c${connections}: ${result.reqPerSec.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(3)} ms, p99 ${result.p99Ms.toFixed(3)} ms`,
     );
@@ -109,6 +124,7 @@ async function loadBoth(
     connections: 1,
     seconds: Math.min(seconds, 3),
     warmupSeconds: 1,
+    client,
   });
   say(`${who} GET ${floorPath} c1: p50 ${(floor.p50Ms * 1000).toFixed(0)} µs`);
   if (batching) say(`${who} c32: ${batching.requests} requests in ${batching.runs} session runs`);
@@ -118,6 +134,12 @@ async function loadBoth(
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const loadAtStart = loadavg()[0];
+  const wrk = wrkVersion();
+  if (args.client === 'wrk' && !wrk) throw new Error('--client wrk: wrk is not on the PATH (Debian package wrk)');
+  const client: LoadClient = args.client ?? 'autocannon';
+  const clientLine =
+    client === 'wrk' ? `wrk (${wrk}) as its own process, one thread` : 'autocannon in the bench process';
+  say(`load generator: ${clientLine}`);
   const peers = await preparePython(args.python);
   const home = await mkdtemp(join(tmpdir(), 'mlops-bench-serve-'));
   const token = randomBytes(16).toString('hex');
@@ -137,7 +159,7 @@ async function main(): Promise<void> {
     gateway = await startGatewayProcess(home, { MLOPS_GATEWAY_TOKEN: token });
     say(`gateway (pid ${gateway.pid}) at ${gateway.url}`);
     await checkAnswer(gateway.url, body, bare.probabilities);
-    const ours = await loadBoth(gateway, body, args.seconds, args.warmup, 'gateway', '/v2/health/live');
+    const ours = await loadBoth(gateway, body, args.seconds, args.warmup, 'gateway', '/v2/health/live', client);
 
     let peer: PeerLoad;
     if ('reason' in peers) peer = { reason: peers.reason };
@@ -151,7 +173,7 @@ async function main(): Promise<void> {
         server = await startFastApiPeer(peers.python, modelPath, env);
         say(`FastAPI peer (pid ${server.pid}) at ${server.url}`);
         await checkAnswer(server.url, body, bare.probabilities);
-        peer = await loadBoth(server, body, args.seconds, args.warmup, 'fastapi', '/health');
+        peer = await loadBoth(server, body, args.seconds, args.warmup, 'fastapi', '/health', client);
       } catch (err) {
         peer = { reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
         say(`FastAPI peer failed: ${peer.reason}`);
@@ -173,9 +195,9 @@ async function main(): Promise<void> {
     }
 
     const results = [
-      ...loadResults(ours, peer),
-      overheadResult(ours.c1, bare),
-      floorResult(ours.floor, peer),
+      ...loadResults(ours, peer, client),
+      overheadResult(ours.c1, bare, client),
+      floorResult(ours.floor, peer, client),
       gatewayWorkResult(ours.c1, bare, ours.floor),
       batchingResult(ours.batching?.requests ?? 0, ours.batching?.runs ?? 0),
       ...decisionResults(decision),
@@ -194,7 +216,7 @@ async function main(): Promise<void> {
       body: `POST ${PATH} {"instances":[{f0…f31}]}, ${Buffer.byteLength(body)} bytes, one row`,
       servers:
         `each its own process: gateway \`mlops serve\` (onnxruntime-node, default session options but ${GATEWAY_INTRA_OP_THREADS} thread per operator, micro-batching on (256 rows), prediction log, metrics and stats on); ` +
-        `FastAPI + uvicorn, one worker, the same session options; the bare session.run likewise; autocannon in the bench process`,
+        `FastAPI + uvicorn, one worker, the same session options; the bare session.run likewise; load: ${clientLine}`,
     };
     const report = { bench: 'serve', machine, workload, results };
     process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : `${formatServeTable(machine, results)}\n`);
