@@ -12,6 +12,7 @@
  * Timestamp<NANOSECOND>).
  */
 import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RecordBatch, Schema, Table } from 'apache-arrow';
@@ -45,6 +46,9 @@ export interface WriteParquetOptions {
   rowGroupSize?: number;
 }
 
+/** parquet-wasm workers decoding one file's row groups side by side (fewer for files with fewer row groups). */
+export const READ_WORKERS = Math.max(1, Math.min(2, availableParallelism()));
+
 /** Rows per row group when the caller does not say: streams in batches of a few MiB per column. */
 export const DEFAULT_ROW_GROUP_SIZE = 128 * 1024;
 
@@ -57,7 +61,10 @@ type Reply =
   | { kind: 'error'; message: string; name?: string; code?: string }
   | { kind: 'crash'; message: string };
 
-/** Worker body (CommonJS, evaluated): `read` sends the footer, then one row group per index posted to it. */
+/**
+ * Worker body (CommonJS, evaluated): `read` sends the footer, then one row group per index posted to it, decoded
+ * one after another in the order asked.
+ */
 const WORKER_SOURCE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { openAsBlob } = require('node:fs');
@@ -70,10 +77,12 @@ async function read() {
   const groups = meta.rowGroups().map((group) => group.numRows());
   const schema = file.schema().intoIPCStream();
   send({ kind: 'meta', rows: meta.fileMetadata().numRows(), groups, schema }, schema);
+  let queue = Promise.resolve();
   parentPort.on('message', (index) => {
     const whole = groups.length === 0;
     const options = whole ? { columns: workerData.columns } : { columns: workerData.columns, rowGroups: [index], batchSize: Math.max(1, groups[index]) };
-    file.read(options).then((table) => { const ipc = table.intoIPCStream(); send({ kind: 'batch', ipc }, ipc); }, fail);
+    const decode = () => file.read(options).then((table) => { const ipc = table.intoIPCStream(); send({ kind: 'batch', ipc }, ipc); }, fail);
+    queue = queue.then(decode);
   });
 }
 function write() {
@@ -153,26 +162,36 @@ export async function readParquetSchema(path: string): Promise<ParquetSchemaInfo
 }
 
 /**
- * Streams a Parquet file as Arrow record batches, one row group at a time, so memory is bounded by the largest
- * row group. A file without rows yields one empty batch that carries the schema.
+ * Streams a Parquet file as Arrow record batches in row-group order. Up to `READ_WORKERS` workers decode the next
+ * row groups while the caller handles the current one, so memory is bounded by a few row groups (one per worker and
+ * the one the caller holds). A file without rows yields one empty batch that carries the schema.
  */
 export async function* readParquetBatches(path: string, options: ReadParquetOptions = {}): AsyncGenerator<RecordBatch> {
   const { signal } = options;
   const columns = options.columns ? [...new Set(options.columns)] : undefined;
   signal?.throwIfAborted();
   await checkReadable(path);
-  const worker = new ParquetWorker({ op: 'read', path: resolve(path), columns });
+  const open = () => new ParquetWorker({ op: 'read', path: resolve(path), columns });
+  const workers = [open()];
   try {
-    const meta = expectReply(await worker.next(signal), 'meta', path);
+    const meta = expectReply(await workers[0].next(signal), 'meta', path);
     if (columns) checkColumns(tableFromIPC(meta.schema).schema, columns, path);
-    for (let index = 0; index < Math.max(1, meta.groups.length); index++) {
+    const groups = Math.max(1, meta.groups.length);
+    // Row group i decodes on worker i mod n; each worker keeps one group in flight, so the next groups decode
+    // while the caller handles this one.
+    const count = Math.min(READ_WORKERS, groups);
+    while (workers.length < count) workers.push(open());
+    for (let w = 1; w < count; w++) expectReply(await workers[w].next(signal), 'meta', path);
+    for (let w = 0; w < count; w++) workers[w].request(w);
+    for (let index = 0; index < groups; index++) {
       signal?.throwIfAborted();
-      worker.request(index);
+      const worker = workers[index % count];
       const { ipc } = expectReply(await worker.next(signal), 'batch', path);
+      if (index + count < groups) worker.request(index + count);
       for (const batch of tableFromIPC(ipc).batches) yield columns ? inColumnOrder(batch, columns) : batch;
     }
   } finally {
-    await worker.close();
+    await Promise.all(workers.map((worker) => worker.close()));
   }
 }
 
