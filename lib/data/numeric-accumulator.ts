@@ -27,11 +27,10 @@ const chunkStats = new Float64Array(6);
 const scratchNulls = new Int32Array(CHUNK);
 
 /**
- * One fused loop with locals only over a chunk: nulls, moments, min and max. The bound checks need no work per
- * value: a chunk whose min and max lie within the bounds has no value outside them (the usual case), and only a
- * chunk that has some is counted again. The moments are
- * sums of values shifted by a typical value of the chunk, so the sum of squares does not cancel badly and no
- * second pass is needed. `stats` receives every figure.
+ * One fused loop with locals only over a chunk: nulls, moments, min and max; `stats` receives every figure. The
+ * moments are sums of values shifted by a typical value of the chunk, so the sum of squares does not cancel badly
+ * and no second pass is needed. The bound checks need no work per value: a chunk whose min and max lie within the
+ * bounds has no value outside them (the usual case), and only a chunk that has some is counted again.
  *
  * The loop is a function of its own, called once per chunk, so V8 optimises it as a whole function after a few
  * chunks. Inside a method with code after the loop, it ran as on-stack-replaced code that deoptimised at the
@@ -66,7 +65,7 @@ function scanChunk(values: Float64Array, shift: number, stats: Float64Array): vo
   stats[NULLS] = nullCount;
 }
 
-/** Values of a chunk below `lo` (`sign` 1) or above `hi` (`sign` −1): run only when the chunk's min or max says some are. */
+/** Values of a chunk below `bound` (`sign` 1) or above it (`sign` −1); NaN is neither. */
 function countOutside(values: Float64Array, bound: number, sign: number): number {
   let count = 0;
   for (let i = 0; i < values.length; i++) if ((bound - values[i]) * sign > 0) count++;
@@ -162,7 +161,7 @@ export class NumericAccumulator {
 
   /**
    * Says, before the first value, how many non-null values the column holds (known for an in-memory table): the
-   * sample is then taken at ranks drawn up front, during the scan's own loop, instead of by a reservoir that
+   * sample is then the values at ranks drawn up front, taken after each chunk's loop, instead of a reservoir that
    * replaces about k·ln(n/k) values. Both give a uniform sample without replacement; a column that holds fewer
    * non-NaN values than announced (NaN read as null) gets a smaller one.
    */
