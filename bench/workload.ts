@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Data, makeData, RecordBatch, Struct, Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import type { DataContract } from '../lib/data/contract';
 import { FLOAT_FEATURES, generateTable, SEGMENTS } from '../lib/data/generate';
 import type { GenerateOptions } from '../lib/data/generate';
+import { mapTableBuffers } from '../lib/data/parallel-scan';
 import { readParquetSchema, writeParquet } from '../lib/data/parquet';
 import { progress } from './measure';
 
@@ -40,34 +41,13 @@ export const benchContract: DataContract = {
  * hold it: a parallel scan of it copies each column into shared memory for its threads.
  */
 export function ordinaryMemoryTable(table: Table): Table {
-  const copy = <T extends ArrayBufferView>(view: T | null | undefined): T | undefined => {
+  return mapTableBuffers(table, <T extends ArrayBufferView>(view: T | null | undefined): T | undefined => {
     if (!view) return undefined;
     const bytes = new Uint8Array(view.byteLength);
     bytes.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     const Kind = view.constructor as new (buffer: ArrayBuffer) => T;
     return new Kind(bytes.buffer);
-  };
-  const copyData = (data: Data): Data =>
-    new Data(
-      data.type,
-      data.offset,
-      data.length,
-      data.nullCount,
-      [
-        copy(data.valueOffsets),
-        copy(data.values),
-        copy(data.nullBitmap),
-        copy(data.typeIds),
-      ] as unknown as ConstructorParameters<typeof Data>[4],
-      data.children.map(copyData),
-      data.dictionary,
-    );
-  const batches = table.batches.map((batch) => {
-    const children = batch.data.children.map(copyData);
-    const struct = makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, nullCount: 0, children });
-    return new RecordBatch(batch.schema, struct);
   });
-  return new Table(table.schema, batches);
 }
 
 /** Bytes of the table's Arrow buffers (values, validity, offsets, dictionaries): what one full read touches. */

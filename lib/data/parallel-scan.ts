@@ -216,23 +216,26 @@ function shareCodes({ codes, dictionary }: { codes: Int32Array; dictionary: stri
  * once; the first copy costs what one scan's copies cost).
  */
 export function shareTable(table: Table): Table {
-  const shareAll = (data: Data): Data =>
+  return mapTableBuffers(table, shared);
+}
+
+/** The table rebuilt with each Arrow buffer (offsets, values, validity, type ids) replaced by `map`'s result. */
+export function mapTableBuffers(
+  table: Table,
+  map: <T extends ArrayBufferView>(view: T | null | undefined) => T | undefined,
+): Table {
+  const mapData = (data: Data): Data =>
     new Data(
       data.type,
       data.offset,
       data.length,
       data.nullCount,
-      [
-        shared(data.valueOffsets),
-        shared(data.values),
-        shared(data.nullBitmap),
-        shared(data.typeIds),
-      ] as unknown as Buffers,
-      data.children.map(shareAll),
+      [map(data.valueOffsets), map(data.values), map(data.nullBitmap), map(data.typeIds)] as unknown as Buffers,
+      data.children.map(mapData),
       data.dictionary,
     );
   const batches = table.batches.map((batch) => {
-    const children = batch.data.children.map(shareAll);
+    const children = batch.data.children.map(mapData);
     const struct = makeData({ type: new Struct(batch.schema.fields), length: batch.numRows, nullCount: 0, children });
     return new RecordBatch(batch.schema, struct);
   });
