@@ -124,15 +124,22 @@ export function createQueueWorker(options: QueueWorkerOptions): Promise<Worker> 
   return Worker.create(queueWorkerOptions(options));
 }
 
+/** Hooks of `runUntilSignal`. */
+export interface RunHooks {
+  /**
+   * Called once the signal handlers are installed and the workers run: announce readiness here, so a signal sent
+   * on seeing the announcement always gets the clean shutdown rather than the default (killed by the signal).
+   */
+  onRunning?: () => void;
+  /** Called after the workers have shut down. */
+  onStopped?: () => Promise<void>;
+}
+
 /**
  * Runs `workers` until SIGINT or SIGTERM, then shuts them down gracefully (running activities get the
  * shutdown grace time) and calls `onStopped`. A second signal forces exit.
  */
-export async function runUntilSignal(
-  workers: Worker[],
-  logger: Logger,
-  onStopped?: () => Promise<void>,
-): Promise<void> {
+export async function runUntilSignal(workers: Worker[], logger: Logger, hooks: RunHooks = {}): Promise<void> {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -149,10 +156,12 @@ export async function runUntilSignal(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await Promise.all(workers.map((worker) => worker.run()));
+    const running = Promise.all(workers.map((worker) => worker.run()));
+    hooks.onRunning?.();
+    await running;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await onStopped?.();
+    await hooks.onStopped?.();
   }
 }

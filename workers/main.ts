@@ -14,9 +14,17 @@ export async function runQueueWorkers(queues: TaskQueueName[], taskQueueOverride
     const workers = [];
     for (const queue of queues) {
       workers.push(await createQueueWorker({ queue, connection, config, logger, taskQueue: taskQueueOverride }));
-      logger.info({ queue, taskQueue: taskQueueOverride ?? queue, address: config.temporalAddress }, 'worker ready');
     }
-    await runUntilSignal(workers, logger);
+    await runUntilSignal(workers, logger, {
+      onRunning: () => {
+        for (const queue of queues) {
+          logger.info(
+            { queue, taskQueue: taskQueueOverride ?? queue, address: config.temporalAddress },
+            'worker ready',
+          );
+        }
+      },
+    });
   } finally {
     await connection.close();
   }

@@ -89,15 +89,19 @@ async function runStack(options: {
     workers = [];
     throw err;
   }
-  printAddresses(stack, config, gateway, encrypted);
-  progress(`workers polling: control, data, gpu${gateway ? `; gateway on ${gateway.url}` : ''}`);
-  progress('mlops is ready. Press Ctrl-C to stop.');
-  const running = runUntilSignal(workers, logger, async () => {
-    if (gateway) await gateway.close();
-    await encrypted?.stop();
-    progress('workers stopped; stopping the Temporal server');
-    await stack.stop();
-    progress('stopped');
+  const running = runUntilSignal(workers, logger, {
+    onRunning: () => {
+      printAddresses(stack, config, gateway, encrypted);
+      progress(`workers polling: control, data, gpu${gateway ? `; gateway on ${gateway.url}` : ''}`);
+      progress('mlops is ready. Press Ctrl-C to stop.');
+    },
+    onStopped: async () => {
+      if (gateway) await gateway.close();
+      await encrypted?.stop();
+      progress('workers stopped; stopping the Temporal server');
+      await stack.stop();
+      progress('stopped');
+    },
   });
   if (options.afterReady) {
     // The demo's work runs beside the workers; a failure is reported but leaves the stack up to inspect.
