@@ -56,6 +56,24 @@ function toMillisFactor(type: DataType): number {
  * returns how many there were; with `nullRows`, their positions in `out` are written there too, in order.
  */
 function applyNulls(data: Data, out: Float64Array, from: number, length: number, nullRows?: Int32Array): number {
+  const nulls = nullPositions(data, from, length, nullRows ?? scratchRows(length));
+  const rows = nullRows ?? positions;
+  for (let j = 0; j < nulls; j++) out[rows[j]] = NaN;
+  return nulls;
+}
+
+let positions = new Int32Array(0);
+function scratchRows(length: number): Int32Array {
+  if (positions.length < length) positions = new Int32Array(length);
+  return positions;
+}
+
+/**
+ * Writes the positions (relative to `from`, in order) of the nulls among rows [from, from + length) of `data` into
+ * `nullRows` (at least `length` long) and returns how many there are; the validity bitmap is read a byte at a time
+ * where a byte marks 8 valid rows.
+ */
+export function nullPositions(data: Data, from: number, length: number, nullRows: Int32Array): number {
   const bitmap = data.nullBitmap;
   if (!bitmap || bitmap.length === 0 || data.nullCount === 0) return 0;
   let nulls = 0;
@@ -65,11 +83,7 @@ function applyNulls(data: Data, out: Float64Array, from: number, length: number,
       i += 8;
       continue;
     }
-    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) {
-      out[i] = NaN;
-      if (nullRows) nullRows[nulls] = i;
-      nulls++;
-    }
+    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) nullRows[nulls++] = i;
     i++;
   }
   return nulls;
@@ -95,7 +109,12 @@ function copyInt64(
 
 /** True when rows of `data` can be read in place as doubles: float64 without nulls or unit conversion. */
 export function isPlainFloat64(data: Data): boolean {
-  return data.nullCount === 0 && data.values instanceof Float64Array && toMillisFactor(data.type) === 1;
+  return data.nullCount === 0 && isFloat64(data);
+}
+
+/** True when the values of `data` are doubles as they are (float64, no unit conversion), nulls or not. */
+export function isFloat64(data: Data): boolean {
+  return data.values instanceof Float64Array && toMillisFactor(data.type) === 1;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** One-pass validation and profiling of a numeric column: moments, bounds, nulls, uniqueness, a reservoir sample. */
 import type { Data } from 'apache-arrow';
-import { isPlainFloat64, numericChunk } from './columns';
+import { isFloat64, isPlainFloat64, nullPositions, numericChunk } from './columns';
 import type { ColumnRule } from './contract';
 import { boundValue } from './contract';
 import { seededRandom } from './random';
@@ -25,44 +25,128 @@ const NULLS = 5;
 const chunkStats = new Float64Array(6);
 /** Positions of the nulls in the chunk `scratch` holds, as `numericChunk` found them. */
 const scratchNulls = new Int32Array(CHUNK);
+/** `nullRows` of a chunk known to hold no null. */
+const NO_NULLS = new Int32Array(0);
 
 /**
- * One fused loop with locals only over a chunk: nulls, moments, min and max; `stats` receives every figure. The
- * moments are sums of values shifted by a typical value of the chunk, so the sum of squares does not cancel badly
- * and no second pass is needed. The bound checks need no work per value: a chunk whose min and max lie within the
- * bounds has no value outside them (the usual case), and only a chunk that has some is counted again.
+ * One fused loop with locals only over a chunk: nulls (NaN), moments, min and max; `stats` receives every figure.
+ * The moments are sums of values shifted by a typical value of the chunk, so the sum of squares does not cancel
+ * badly and no second pass is needed. The bound checks need no work per value: a chunk whose min and max lie within
+ * the bounds has no value outside them (the usual case), and only a chunk that has some is counted again.
  *
- * The loop is a function of its own, called once per chunk, so V8 optimises it as a whole function after a few
- * chunks. Inside a method with code after the loop, it ran as on-stack-replaced code that deoptimised at the
- * loop's exit on every call (code there had no type feedback yet), at about three times the cost per value.
+ * Four values a step go to independent sums, minima and maxima, so the additions do not wait on each other; a NaN
+ * adds 0 and is counted, and compares false with the min and max. The loop is a function of its own, called once
+ * per chunk, so V8 optimises it as a whole function after a few chunks (inside a method with code after the loop,
+ * it ran as on-stack-replaced code that deoptimised at the loop's exit on every call).
  */
 function scanChunk(values: Float64Array, shift: number, stats: Float64Array): void {
   const length = values.length;
-  let n = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
+  let q3 = 0;
+  let lo0 = Infinity;
+  let lo1 = Infinity;
+  let hi0 = -Infinity;
+  let hi1 = -Infinity;
+  let nan = 0;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const a = values[i];
+    const b = values[i + 1];
+    const c = values[i + 2];
+    const d = values[i + 3];
+    let da = a - shift;
+    let db = b - shift;
+    let dc = c - shift;
+    let dd = d - shift;
+    if (da !== da) {
+      da = 0;
+      nan++;
+    }
+    if (db !== db) {
+      db = 0;
+      nan++;
+    }
+    if (dc !== dc) {
+      dc = 0;
+      nan++;
+    }
+    if (dd !== dd) {
+      dd = 0;
+      nan++;
+    }
+    s0 += da;
+    s1 += db;
+    s2 += dc;
+    s3 += dd;
+    q0 += da * da;
+    q1 += db * db;
+    q2 += dc * dc;
+    q3 += dd * dd;
+    if (a < lo0) lo0 = a;
+    if (b < lo1) lo1 = b;
+    if (c < lo0) lo0 = c;
+    if (d < lo1) lo1 = d;
+    if (a > hi0) hi0 = a;
+    if (b > hi1) hi1 = b;
+    if (c > hi0) hi0 = c;
+    if (d > hi1) hi1 = d;
+  }
+  for (; i < length; i++) {
+    const a = values[i];
+    let da = a - shift;
+    if (da !== da) {
+      da = 0;
+      nan++;
+    }
+    s0 += da;
+    q0 += da * da;
+    if (a < lo0) lo0 = a;
+    if (a > hi0) hi0 = a;
+  }
+  stats[COUNT] = length - nan;
+  stats[SUM] = s0 + s1 + (s2 + s3);
+  stats[SQUARES] = q0 + q1 + (q2 + q3);
+  stats[MIN] = lo0 < lo1 ? lo0 : lo1;
+  stats[MAX] = hi0 > hi1 ? hi0 : hi1;
+  stats[NULLS] = nan;
+}
+
+/**
+ * Takes out of `stats` (from `scanChunk` over every slot of a chunk read in place) the slots at `nullRows`, whose
+ * values are whatever the writer left there: NaN was skipped already, another value is subtracted again. Returns
+ * false, leaving the figures unusable, when a null's value is not strictly between the minimum and the maximum
+ * (the minimum or maximum might be a null's; a value far out would cost the sums their precision) or when NaN
+ * stands also in a valid slot (the serial scan reads it as null). Otherwise the figures are the valid values'.
+ */
+function dropNulls(values: Float64Array, nullRows: Int32Array, shift: number, stats: Float64Array): boolean {
+  const min = stats[MIN];
+  const max = stats[MAX];
   let sum = 0;
   let squares = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let nullCount = 0;
-  for (let i = 0; i < length; i++) {
-    const v = values[i];
+  let nan = 0;
+  for (let j = 0; j < nullRows.length; j++) {
+    const v = values[nullRows[j]];
     if (v !== v) {
-      nullCount++;
+      nan++;
       continue;
     }
-    n++;
+    if (!(v > min && v < max)) return false;
     const d = v - shift;
     sum += d;
     squares += d * d;
-    if (v < min) min = v;
-    if (v > max) max = v;
   }
-  stats[COUNT] = n;
-  stats[SUM] = sum;
-  stats[SQUARES] = squares;
-  stats[MIN] = min;
-  stats[MAX] = max;
-  stats[NULLS] = nullCount;
+  if (nan !== stats[NULLS]) return false;
+  stats[COUNT] -= nullRows.length - nan;
+  stats[SUM] -= sum;
+  stats[SQUARES] -= squares;
+  stats[NULLS] = nullRows.length;
+  return true;
 }
 
 /** Values of a chunk below `bound` (`sign` 1) or above it (`sign` −1); NaN is neither. */
@@ -187,24 +271,53 @@ export class NumericAccumulator {
    * run of rows at a time into a reused buffer (float64 without nulls is read in place): no copy of the column.
    */
   addData(data: Data, offset: number): void {
-    if (isPlainFloat64(data)) {
-      this.add((data.values as Float64Array).subarray(0, data.length), offset);
-      return;
-    }
+    const inPlace = isFloat64(data) && !this.allowed && !this.seen && (this.ranks || this.sample.length === 0);
+    const plain = isPlainFloat64(data);
     for (let start = 0; start < data.length; start += CHUNK) {
       const length = Math.min(CHUNK, data.length - start);
-      const nulls = numericChunk(data, start, length, scratch, scratchNulls);
-      this.addChunk(scratch.subarray(0, length), offset + start, scratchNulls.subarray(0, nulls));
+      if (plain) {
+        const values = (data.values as Float64Array).subarray(start, start + length);
+        this.addChunk(values, offset + start, NO_NULLS);
+      } else if (!inPlace || !this.addInPlace(data, start, length, offset + start)) {
+        const nulls = numericChunk(data, start, length, scratch, scratchNulls);
+        this.addChunk(scratch.subarray(0, length), offset + start, scratchNulls.subarray(0, nulls));
+      }
     }
+  }
+
+  /**
+   * Adds rows [start, start + length) of a float64 chunk with nulls straight from its values, without the copy that
+   * marks nulls as NaN: the loop reads every slot, then the null slots' values are taken out again. Returns
+   * false, having changed nothing, when that cannot give exact figures (see `dropNulls`) or when a bound is broken
+   * (counting the rows outside needs the nulls marked): the caller then adds the rows through the copy.
+   */
+  private addInPlace(data: Data, start: number, length: number, offset: number): boolean {
+    const values = (data.values as Float64Array).subarray(start, start + length);
+    const nullRows = scratchNulls.subarray(0, nullPositions(data, start, length, scratchNulls));
+    const shift = shiftOf(values);
+    const stats = chunkStats;
+    scanChunk(values, shift, stats);
+    if (!dropNulls(values, nullRows, shift, stats)) return false;
+    if (stats[COUNT] > 0 && (stats[MIN] < (this.lo ?? -Infinity) || stats[MAX] > (this.hi ?? Infinity))) return false;
+    this.merge(values, offset, shift, nullRows);
+    return true;
   }
 
   /** Adds a chunk of values (NaN = null); `nullRows`, when known, are the positions of its Arrow nulls. */
   private addChunk(values: Float64Array, offset: number, nullRows?: Int32Array): void {
+    const shift = shiftOf(values);
+    scanChunk(values, shift, chunkStats);
+    this.merge(values, offset, shift, nullRows);
+  }
+
+  /**
+   * Merges the chunk's figures in `chunkStats` into the column's, counts rule failures and takes the sample. In
+   * place (nulls not marked NaN), the caller has made sure no bound is broken and that `nullRows` are all nulls.
+   */
+  private merge(values: Float64Array, offset: number, shift: number, nullRows?: Int32Array): void {
     const lo = this.lo ?? -Infinity;
     const hi = this.hi ?? Infinity;
-    const shift = shiftOf(values);
     const stats = chunkStats;
-    scanChunk(values, shift, stats);
     const n = stats[COUNT];
     const sum = stats[SUM];
     const squares = stats[SQUARES];
@@ -217,7 +330,11 @@ export class NumericAccumulator {
     const belowCount = chunkMin < lo ? countOutside(values, lo, 1) : 0;
     const aboveCount = chunkMax > hi ? countOutside(values, hi, -1) : 0;
     // Failing rows are rare: find the first few only when a rule failed in this batch.
-    if (nullCount > 0) this.recordRows(values, offset, this.nulls, nullCount, (v) => v !== v);
+    if (nullCount > 0 && nullRows && nullRows.length === nullCount) {
+      for (let j = 0; j < nullCount && this.nulls.rows.length < SAMPLE_ROWS; j++)
+        this.nulls.rows.push(offset + nullRows[j]);
+      this.nulls.count += nullCount;
+    } else if (nullCount > 0) this.recordRows(values, offset, this.nulls, nullCount, (v) => v !== v);
     if (belowCount > 0) this.recordRows(values, offset, this.below, belowCount, (v) => v < lo);
     if (aboveCount > 0) this.recordRows(values, offset, this.above, aboveCount, (v) => v > hi);
     if (this.ranks) this.takeRanks(values, n, nullCount, nullRows);

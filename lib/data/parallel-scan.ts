@@ -80,9 +80,9 @@ export async function scanTableParallel(
 }
 
 /**
- * A rough cost of scanning column `c`, in units of one value read: numeric columns with nulls or 64-bit integers
- * are converted chunk by chunk before the scan, plain doubles are read in place, dictionary codes are only counted,
- * and other strings are encoded on the main thread first.
+ * A rough cost of scanning column `c`, in units of one value read: 64-bit integers are converted chunk by chunk
+ * before the scan, doubles are read in place (with nulls, their positions are found and taken out too), dictionary
+ * codes are only counted, and other strings are encoded on the main thread first.
  */
 function columnCost(table: Table, c: number): number {
   let cost = 0;
@@ -92,7 +92,7 @@ function columnCost(table: Table, c: number): number {
     const type = columnTypeOf(data.type);
     if (DataType.isDictionary(data.type)) cost += data.length * 0.3;
     else if (type === ColumnType.string || type === ColumnType.bool) cost += data.length;
-    else cost += data.length * (data.nullCount > 0 || data.values instanceof BigInt64Array ? 1.3 : 1);
+    else cost += data.length * (data.values instanceof BigInt64Array ? 1.3 : data.nullCount > 0 ? 1.1 : 1);
   }
   return cost;
 }
@@ -182,7 +182,6 @@ function shareData(data: Data): SharedData {
     length: data.length,
     nullCount: data.nullCount,
     values: shared(values),
-    ownValues: values !== undefined && !(values.buffer instanceof SharedArrayBuffer),
     valueOffsets: shared(data.valueOffsets as ArrayBufferView | undefined),
     nullBitmap: shared(data.nullBitmap),
     // The scan reads a dictionary's values as strings, so only strings cross.

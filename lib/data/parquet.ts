@@ -187,6 +187,8 @@ export async function* readParquetBatches(path: string, options: ReadParquetOpti
       signal?.throwIfAborted();
       const worker = workers[index % count];
       const { ipc } = expectReply(await worker.next(signal), 'batch', path);
+      // A row group decoded ahead is handed over at once; an abort since the caller asked for it still wins.
+      signal?.throwIfAborted();
       if (index + count < groups) worker.request(index + count);
       for (const batch of tableFromIPC(ipc).batches) yield columns ? inColumnOrder(batch, columns) : batch;
     }

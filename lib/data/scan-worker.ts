@@ -48,8 +48,6 @@ export interface SharedData {
   valueOffsets?: ArrayBufferView;
   nullBitmap?: Uint8Array;
   dictionary?: string[];
-  /** The values are a copy made for this scan alone, so the worker may write into them. */
-  ownValues?: boolean;
 }
 
 /** One column to scan: its batches in dataset order and what the serial scan would know about it. */
@@ -122,36 +120,14 @@ function typeFromDescription(type: TypeDescription): DataType {
   }
 }
 
-/**
- * Rebuilds the Arrow Data over the shared buffers, with the original offset so bitmaps read the same bits.
- *
- * A float64 column with nulls whose values are the scan's own copy gets NaN written at its nulls and loses its
- * bitmap: `numericValues` then reads it in place instead of allocating and filling a copy, and yields the same
- * array (NaN wherever the bitmap says null).
- */
+/** Rebuilds the Arrow Data over the shared buffers, with the original offset so bitmaps read the same bits. */
 function dataFromShared(shared: SharedData): Data {
-  const { type: description, values, nullBitmap } = shared;
-  if (shared.ownValues && shared.nullCount > 0 && description.id === 'float' && values instanceof Float64Array) {
-    if (nullBitmap && nullBitmap.length > 0) nullsToNaN(values, nullBitmap, shared.offset, shared.length);
-    return new Data(new Float(description.precision), 0, shared.length, 0, [undefined, values, undefined]);
-  }
   const dictionary = shared.dictionary ? vectorFromArray(shared.dictionary, new Utf8()) : undefined;
-  const buffers = [shared.valueOffsets, values, nullBitmap] as unknown as ConstructorParameters<typeof Data>[4];
-  const type = typeFromDescription(description);
+  const buffers = [shared.valueOffsets, shared.values, shared.nullBitmap] as unknown as ConstructorParameters<
+    typeof Data
+  >[4];
+  const type = typeFromDescription(shared.type);
   return new Data(type, shared.offset, shared.length, shared.nullCount, buffers, [], dictionary);
-}
-
-/** Writes NaN into `values[i]` wherever bit `offset + i` of the validity bitmap is 0, a byte at a time. */
-function nullsToNaN(values: Float64Array, bitmap: Uint8Array, offset: number, length: number): void {
-  for (let i = 0; i < length;) {
-    const bit = offset + i;
-    if ((bit & 7) === 0 && i + 8 <= length && bitmap[bit >> 3] === 0xff) {
-      i += 8;
-      continue;
-    }
-    if ((bitmap[bit >> 3] & (1 << (bit & 7))) === 0) values[i] = NaN;
-    i++;
-  }
 }
 
 function singleColumnBatch(name: string, data: Data): RecordBatch {

@@ -127,6 +127,89 @@ describe('numeric samples of in-memory tables (ranks drawn up front)', () => {
   });
 });
 
+describe('float64 columns with nulls, read in place', () => {
+  const rows = 200_000;
+  const isNull = (i: number) => i % 13 === 5;
+  /** Row i holds a value in [1, 2) except at nulls, whose slots hold `fill(i)`; `nanAt` rows hold NaN as a value. */
+  function column(fill: (i: number) => number, nanAt: number[] = []): Table {
+    const values = Float64Array.from({ length: rows }, (_, i) =>
+      isNull(i) ? fill(i) : nanAt.includes(i) ? NaN : 1 + ((i * 7919) % 10007) / 10007,
+    );
+    const bitmap = new Uint8Array(Math.ceil(rows / 8));
+    let nullCount = 0;
+    for (let i = 0; i < rows; i++) {
+      if (isNull(i)) nullCount++;
+      else bitmap[i >> 3] |= 1 << (i & 7);
+    }
+    return new Table({
+      x: makeVector(makeData({ type: new Float64(), length: rows, nullCount, data: values, nullBitmap: bitmap })),
+    });
+  }
+  /** The column's figures computed row by row: what every way of reading it must give. */
+  function oracle(table: Table) {
+    const data = table.getChild('x')!.data[0];
+    const values = data.values as Float64Array;
+    const valid: number[] = [];
+    const nullRows: number[] = [];
+    for (let i = 0; i < rows; i++) {
+      if (data.getValid(i) && values[i] === values[i]) valid.push(values[i]);
+      else nullRows.push(i);
+    }
+    const mean = valid.reduce((a, b) => a + b, 0) / valid.length;
+    const variance = valid.reduce((a, b) => a + (b - mean) ** 2, 0) / (valid.length - 1);
+    const min = valid.reduce((a, b) => (b < a ? b : a), Infinity);
+    const max = valid.reduce((a, b) => (b > a ? b : a), -Infinity);
+    return { valid, nullRows, mean, std: Math.sqrt(variance), min, max };
+  }
+
+  it.each([
+    ['0 (inside the range)', () => 0.5 + 1],
+    ['NaN', () => NaN],
+    ['values far out of range', (i: number) => (i % 2 ? 1e300 : -1e300)],
+    ['the column minimum itself', () => 1],
+    ['values below the minimum', () => -3],
+  ])('gives the figures of the valid values whatever the null slots hold: %s', (_, fill) => {
+    const table = column(fill);
+    const { valid, nullRows, mean, std, min, max } = oracle(table);
+    const contract: DataContract = { columns: { x: { type: 'float64', min: 0, max: 10, maxNullFraction: 0.01 } } };
+    const { profile, validation } = scanTable(table, { contract, sampleSize: 2000, seed: 5 });
+    const x = profile.columns.x as NumericColumnProfile;
+    expect(x.count).toBe(valid.length);
+    expect(x.nulls).toBe(nullRows.length);
+    expect(x.min).toBe(min);
+    expect(x.max).toBe(max);
+    expect(x.mean).toBeCloseTo(mean, 12);
+    expect(x.std).toBeCloseTo(std, 12);
+    expect(x.sample).toHaveLength(2000);
+    const allowed = new Set(valid);
+    expect(x.sample.every((v) => allowed.has(v))).toBe(true);
+    // A null slot's value is never checked against the bounds; the null share is.
+    expect(validation!.failures.map((f) => [f.check, f.count, f.sampleRows])).toEqual([
+      ['maxNullFraction', nullRows.length, nullRows.slice(0, 5)],
+    ]);
+  });
+
+  it('reads NaN stored in a valid slot as a null, as the copy does', () => {
+    const table = column(() => 1.5, [7, 100_000, 199_999]);
+    const { valid, nullRows, mean } = oracle(table);
+    const x = scanTable(table, { sampleSize: 500 }).profile.columns.x as NumericColumnProfile;
+    expect(x.nulls).toBe(nullRows.length);
+    expect(x.count).toBe(valid.length);
+    expect(x.mean).toBeCloseTo(mean, 12);
+    expect(x.sample.every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('counts valid values outside the bounds, never a null slot', () => {
+    const table = column(() => -50);
+    const contract: DataContract = { columns: { x: { type: 'float64', min: 1.5 } } };
+    const { valid } = oracle(table);
+    const below = valid.filter((v) => v < 1.5).length;
+    const failure = scanTable(table, { contract, sampleSize: 100 }).validation!.failures[0];
+    expect(failure).toMatchObject({ check: 'min', count: below });
+    expect(failure.sampleRows.every((row) => !isNull(row))).toBe(true);
+  });
+});
+
 describe('bound checks from chunk minima and maxima', () => {
   it('counts values outside the bounds in any chunk, with their first rows, and never a null', () => {
     const rows = 300_000;
