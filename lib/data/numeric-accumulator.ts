@@ -545,9 +545,34 @@ function histogram(sorted: Float64Array, bins: number): { edges: number[]; count
   const hi = sorted[sorted.length - 1];
   const width = hi > lo ? (hi - lo) / bins : 1;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
+  const binOf = (v: number) => Math.min(bins - 1, Math.floor((v - lo) / width));
   const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < sorted.length; i++) counts[Math.min(bins - 1, Math.floor((sorted[i] - lo) / width))]++;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(width)) {
+    for (let i = 0; i < sorted.length; i++) counts[binOf(sorted[i])]++;
+    return { edges, counts };
+  }
+  // The bin of a value never decreases as the value grows (IEEE subtraction and division are monotonic), so in the
+  // sorted sample each bin is a run whose ends a binary search finds: the same counts as binning every value.
+  let start = 0;
+  for (let b = 0; b < bins - 1; b++) {
+    const end = firstIndex(sorted, start, (v) => binOf(v) > b);
+    counts[b] = end - start;
+    start = end;
+  }
+  counts[bins - 1] = sorted.length - start;
   return { edges, counts };
+}
+
+/** The first index in [from, length) of the sorted values where `past` holds (it holds from there on), or length. */
+function firstIndex(sorted: Float64Array, from: number, past: (v: number) => boolean): number {
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (past(sorted[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Decile edges (distinct, so ties collapse bins) and the sample's share per bin. */
@@ -555,11 +580,15 @@ function decileBins(sorted: Float64Array): { edges: number[]; proportions: numbe
   if (sorted.length === 0) return { edges: [], proportions: [] };
   const edges = [...new Set(Array.from({ length: 11 }, (_, i) => quantile(sorted, i / 10)))];
   if (edges.length === 1) return { edges: [edges[0], edges[0]], proportions: [1] };
+  // A value's bin is the count of inner edges at or below it: in the sorted sample, runs found by binary search.
   const counts = new Array<number>(edges.length - 1).fill(0);
-  let bin = 0;
-  for (const v of sorted) {
-    while (bin < counts.length - 1 && v >= edges[bin + 1]) bin++;
-    counts[bin]++;
+  let start = 0;
+  for (let b = 0; b < counts.length - 1; b++) {
+    const edge = edges[b + 1];
+    const end = firstIndex(sorted, start, (v) => v >= edge);
+    counts[b] = end - start;
+    start = end;
   }
+  counts[counts.length - 1] = sorted.length - start;
   return { edges, proportions: counts.map((c) => c / sorted.length) };
 }

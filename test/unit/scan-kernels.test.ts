@@ -210,6 +210,55 @@ describe('float64 columns with nulls, read in place', () => {
   });
 });
 
+describe('histogram and decile bins of the sorted sample', () => {
+  /** The bins computed value by value, as a reader of the profile would define them. */
+  function byValue(sorted: number[], bins: number) {
+    const lo = sorted[0];
+    const hi = sorted[sorted.length - 1];
+    const width = hi > lo ? (hi - lo) / bins : 1;
+    const counts = new Array<number>(bins).fill(0);
+    for (const v of sorted) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
+    const q = (p: number) => {
+      const pos = p * (sorted.length - 1);
+      const i = Math.floor(pos);
+      const j = Math.min(i + 1, sorted.length - 1);
+      return sorted[i] + (sorted[j] - sorted[i]) * (pos - i);
+    };
+    const edges = [...new Set(Array.from({ length: 11 }, (_, i) => q(i / 10)))];
+    const inBin = new Array<number>(Math.max(1, edges.length - 1)).fill(0);
+    for (const v of sorted) {
+      let bin = 0;
+      while (bin < inBin.length - 1 && v >= edges[bin + 1]) bin++;
+      inBin[bin]++;
+    }
+    return { counts, proportions: inBin.map((c) => c / sorted.length) };
+  }
+
+  it('count every value in the bin its own value falls in, ties and skew included', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -3, max: 3 }),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.constant(0.1 + 0.2),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 2, maxLength: 400 }), fc.integer({ min: 1, max: 30 }), (raw, bins) => {
+        const acc = new NumericAccumulator('x', 'float64', undefined, {
+          sampleSize: 1000,
+          seed: 1,
+          histogramBins: bins,
+        });
+        acc.add(Float64Array.from(raw), 0);
+        const { profile } = acc.finish(raw.length);
+        const sorted = [...raw].sort((a, b) => a - b);
+        const expected = byValue(sorted, bins);
+        expect(profile.histogram.counts).toEqual(expected.counts);
+        if (new Set(sorted).size > 1) expect(profile.bins.proportions).toEqual(expected.proportions);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
 describe('bound checks from chunk minima and maxima', () => {
   it('counts values outside the bounds in any chunk, with their first rows, and never a null', () => {
     const rows = 300_000;
