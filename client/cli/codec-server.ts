@@ -90,6 +90,11 @@ export function registerCodecServerCommand(program: Command): void {
       const logger = createLogger(config.logLevel, 'mlops-codec');
       const uiOrigins = opts.uiOrigin ? parseOrigins(opts.uiOrigin, config.uiPort) : config.codecUiOrigins;
       const codec = await startConfiguredCodecServer(config, { port: opts.port, host: opts.host, uiOrigins, logger });
+      // The handlers go in before "ready" is printed, so a signal sent on reading it always gets a clean stop.
+      const stopped = new Promise<void>((resolveStop) => {
+        process.once('SIGINT', () => resolveStop());
+        process.once('SIGTERM', () => resolveStop());
+      });
       printTable([
         ['codec server', codec.server.url],
         ['UI origins', uiOrigins.join(', ')],
@@ -97,10 +102,7 @@ export function registerCodecServerCommand(program: Command): void {
         ['browser sign-in', codec.loginUrl],
       ]);
       progress('codec server is ready. Press Ctrl-C to stop.');
-      await new Promise<void>((resolveStop) => {
-        process.once('SIGINT', () => resolveStop());
-        process.once('SIGTERM', () => resolveStop());
-      });
+      await stopped;
       await codec.server.close();
       progress('codec server stopped');
     });
