@@ -37,8 +37,12 @@ export async function checkModel(request: PreflightRequest): Promise<PreflightRe
   }
 }
 
-/** Entry point of the child: answers the one request it is sent over IPC, then exits. */
+/** The child's first message: its modules (onnxruntime included) are loaded, so the model's time starts now. */
+export const PREFLIGHT_READY = { ready: true } as const;
+
+/** Entry point of the child: says it is ready, answers the one request it is sent over IPC, then exits. */
 export function serveModelPreflight(): void {
+  (process.send as NonNullable<typeof process.send>)(PREFLIGHT_READY);
   process.once('message', (request: PreflightRequest) => {
     void checkModel(request).then((report) => {
       (process.send as NonNullable<typeof process.send>)(report, undefined, undefined, () => process.exit(0));

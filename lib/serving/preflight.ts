@@ -10,10 +10,13 @@ import { extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorType } from '../../workflows/contracts';
 import { DomainError } from '../errors';
-import type { PreflightReport, PreflightRequest } from './preflight-child';
+import type { PREFLIGHT_READY, PreflightReport, PreflightRequest } from './preflight-child';
 
 /** Default time a preflight may take (loading a large model included) before its child is killed. */
 export const DEFAULT_PREFLIGHT_TIMEOUT_MS = 60_000;
+
+/** Time the preflight child may take to start (Node, tsx, onnxruntime) before the model's own limit begins. */
+const STARTUP_LIMIT_MS = 60_000;
 
 /** Bytes of the child's stderr kept for the refusal message. */
 const STDERR_KEPT = 4096;
@@ -81,6 +84,7 @@ export class ModelPreflight {
     return new Promise((resolve) => {
       let report: PreflightReport | undefined;
       let timedOut = false;
+      let childReady = false;
       let stderr = '';
       const child = spawn(process.execPath, ['-e', BOOTSTRAP, module, tsx], {
         // spawn (unlike fork) passes none of the parent's node options (an inspector port, a profiler) on, and the
@@ -88,16 +92,24 @@ export class ModelPreflight {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         env: { PATH: process.env.PATH ?? '' },
       });
-      const timer = setTimeout(() => {
+      // The limit is the model's: it starts once the child has loaded its own modules (`PREFLIGHT_READY`), so a
+      // slow start of Node and onnxruntime on a busy machine does not count against it. The start itself gets a
+      // bound of its own.
+      const kill = () => {
         timedOut = true;
         child.kill('SIGKILL');
-      }, this.timeoutMs);
+      };
+      let timer = setTimeout(kill, this.timeoutMs + STARTUP_LIMIT_MS);
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (text: string) => {
         if (stderr.length < STDERR_KEPT) stderr = (stderr + text).slice(0, STDERR_KEPT);
       });
-      child.on('message', (message: PreflightReport) => {
-        report = message;
+      child.on('message', (message: PreflightReport | typeof PREFLIGHT_READY) => {
+        if ('ready' in message) {
+          childReady = true;
+          clearTimeout(timer);
+          timer = setTimeout(kill, this.timeoutMs);
+        } else report = message;
       });
       const done = (reason?: string) => {
         clearTimeout(timer);
@@ -107,6 +119,8 @@ export class ModelPreflight {
       };
       child.on('error', (err: Error) => done(`the preflight process could not start: ${err.message}`));
       child.on('exit', (code, signal) => {
+        if (timedOut && !childReady)
+          return done(`the loading process did not start within ${STARTUP_LIMIT_MS} ms (it was killed)`);
         if (timedOut) return done(`loading it took longer than ${this.timeoutMs} ms (the loading process was killed)`);
         if (report && code === 0) return done();
         const last = stderr.trim().split('\n').pop()?.slice(0, 300);

@@ -173,7 +173,8 @@ describe('mlops up on the embedded default', () => {
       );
       const instance = { age: 40, income: 52000, tenure: 12, plan: 'pro' };
       let answeredBy: string | null = null;
-      for (let i = 0; i < 50 && answeredBy !== '1'; i++) {
+      // The gateway preflights and loads the version first: allow a minute on a busy machine.
+      for (const deadline = Date.now() + 60_000; answeredBy !== '1' && Date.now() < deadline;) {
         const reply = await fetch(`${gateway}/v1/models/churn:predict`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -38,6 +38,19 @@ describe('sampleRanks', () => {
     for (const tally of [...byTenth, ...byDigit]) expect(Math.abs(tally - 40_000) / 40_000).toBeLessThan(0.02);
   });
 
+  it('picks pairs of neighbouring ranks as often as any pair (no bias against ranks that are close)', () => {
+    // Each of the 999 neighbouring pairs is in a draw of 100 ranks out of 1000 with probability 100·99/(1000·999),
+    // so 4000 draws hold about 39,600 such pairs. A sampler that spread repeats onto neighbours, or that made
+    // distinct ranks by shifting sorted draws, would miss by far more than 3%.
+    const random = seededRandom(12);
+    let pairs = 0;
+    for (let draw = 0; draw < 4000; draw++) {
+      const ranks = sampleRanks(1000, 100, random)!;
+      for (let i = 1; i < ranks.length; i++) if (ranks[i] === ranks[i - 1] + 1) pairs++;
+    }
+    expect(Math.abs(pairs - 39_600) / 39_600).toBeLessThan(0.03);
+  });
+
   it('takes all ranks when k equals the count, and leaves counts over 2^28 to the reservoir', () => {
     expect(Array.from(sampleRanks(50, 50, seededRandom(1))!)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(sampleRanks(2 ** 28 + 1, 10, seededRandom(1))).toBeUndefined();

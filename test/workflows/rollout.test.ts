@@ -23,7 +23,9 @@ jest.setTimeout(120_000);
 
 const HISTORIES = join(__dirname, '..', 'replay', 'histories');
 
-const POLICY = { steps: [20, 50, 100], bakeSeconds: 1.5, minRequests: 30, maxWaitSeconds: 3, minLatencyDeltaMs: 2 };
+// A step waits up to 20 s for enough canary traffic: a gateway preflights and loads the candidate before routing to it,
+// which takes seconds on a loaded machine (and twice over after a restart). Verdicts come as soon as traffic allows.
+const POLICY = { steps: [20, 50, 100], bakeSeconds: 1.5, minRequests: 30, maxWaitSeconds: 20, minLatencyDeltaMs: 2 };
 
 /** Sends churn rows to the gateway until stopped; counts answers per version and status. */
 function startTraffic(url: () => string, model: string) {
@@ -181,7 +183,7 @@ describe('canaryRolloutWorkflow', () => {
 
   it('never promotes without canary traffic: it waits, then aborts', async () => {
     const { stable, candidate } = await prepare('idle', 'constant');
-    const result = await rollout({ model: 'idle', version: candidate });
+    const result = await rollout({ model: 'idle', version: candidate, policy: { maxWaitSeconds: 3 } });
     expect(result.outcome).toBe('aborted');
     expect(result.reason).toMatch(/not enough traffic/);
     expect((await registryState('idle')).champion).toBe(stable);

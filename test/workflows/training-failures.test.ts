@@ -161,12 +161,12 @@ describe('trainingWorkflow failures', () => {
   it('completes with a trainer that prints nothing for longer than the heartbeat timeout', async () => {
     const log = join(dir, `${unique('quiet')}.log`);
     const handle = await start({
-      trainer: `cmd:SLEEPY_LOG=${log} SLEEPY_MS=5000 exec ${process.execPath} ${join(FIXTURES, 'sleepy-trainer.js')}`,
-      heartbeatTimeoutSeconds: 2,
+      trainer: `cmd:SLEEPY_LOG=${log} SLEEPY_MS=10000 exec ${process.execPath} ${join(FIXTURES, 'sleepy-trainer.js')}`,
+      heartbeatTimeoutSeconds: 4,
     });
     const result = await handle.result();
     expect(result.steps).toBe(1);
-    expect(result.wallSeconds).toBeGreaterThanOrEqual(5);
+    expect(result.wallSeconds).toBeGreaterThanOrEqual(10);
     // One run: the worker kept heartbeating while the trainer was quiet, so no attempt timed out.
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
     expect(await startedAttempts(handle)).toEqual([1]);

@@ -77,7 +77,7 @@ describe('trainingWorkflow', () => {
           valid,
           label: 'label',
           params: { maxEpochs: 40, patience: 40, checkpointEvery: 20, batchSize: 128 },
-          heartbeatTimeoutSeconds: 3,
+          heartbeatTimeoutSeconds: 5,
           queues: { gpu: gpuQueue },
           ...overrides,
         },
