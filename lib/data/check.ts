@@ -1,10 +1,14 @@
 /** Dataset check: one streaming pass that hashes the bytes and counts rows and columns. */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { RecordBatchReader } from 'apache-arrow';
 import type { CheckDatasetResult } from '../../workflows/contracts';
 import { DatasetFormat, ErrorType } from '../../workflows/contracts';
 import { DomainError } from '../errors';
+import { assertArrowStructure } from './arrow-check';
 import { CsvScanner } from './csv-scan';
 import { detectFormat } from './format';
 import { readParquetSchema } from './parquet';
@@ -32,6 +36,9 @@ export async function checkDatasetFile(path: string, options: CheckDatasetOption
   const absolute = resolve(path);
   const format = detectFormat(absolute);
   const size = await statDataset(absolute);
+  // Before the stream opens: Arrow's reader of a Node stream misses one that ended while it was not yet reading.
+  if (format === DatasetFormat.arrow)
+    await withHandle(absolute, (handle) => assertArrowStructure(handle, size, absolute));
   const { stream, digest } = hashedStream(absolute, size, options);
   try {
     let shape: Shape;
@@ -62,16 +69,32 @@ async function scanCsv(source: Readable, path: string): Promise<Shape> {
   }
 }
 
+/** Runs `work` on the file open for reading, closing it after. */
+async function withHandle(path: string, work: (handle: FileHandle) => Promise<void>): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await work(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 async function scanArrow(source: Readable, path: string): Promise<Shape> {
   let rows = 0;
   let columnNames: string[] | null = null;
   try {
-    const reader = await RecordBatchReader.from(source);
+    // Arrow gets the bytes through a pipe of their own: its stream reader destroys the stream it reads once it meets
+    // the end marker, and the hashing stream must still reach its end for the digest.
+    const forArrow = new PassThrough();
+    source.pipe(forArrow);
+    const reader = await RecordBatchReader.from(forArrow);
     for await (const batch of reader) {
       columnNames ??= batch.schema.fields.map((f) => f.name);
       rows += batch.numRows;
     }
     columnNames ??= reader.schema?.fields.map((f) => f.name) ?? null;
+    source.unpipe(forArrow);
+    source.resume();
   } catch (err) {
     throw arrowReadError(err, path);
   }

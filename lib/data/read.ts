@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { DatasetFormat, ErrorType } from '../../workflows/contracts';
 import type { DatasetFormatName } from '../../workflows/contracts';
 import { DomainError } from '../errors';
+import { assertArrowStructure } from './arrow-check';
 import type { DataBatch } from './batch';
 import { readCsvBatches } from './csv-reader';
 import { giveBackBuffers, takeBuffer } from './buffer-pool';
@@ -168,6 +169,7 @@ async function* arrowBatches(path: string, size: number, reuse?: ReadBuffers): A
   // A file handle gives Arrow random access: each record batch is read at its offset, without joining the file.
   const handle = await open(path, 'r');
   try {
+    await assertArrowStructure(handle, size, path);
     const reader = await RecordBatchReader.from(boundedHandle(handle, size, path));
     // Opening a file reader reads its footer, which says where the batches lie.
     const footer = reuse && reader.isFile() ? (await reader.open()).footer : null;
