@@ -28,7 +28,7 @@ const MAX_DEPTH = 64;
 const MAGIC = 'ARROW1';
 const CONTINUATION = -1;
 
-/** Why the header in `bytes` cannot be decoded safely, or undefined when its lists fit. */
+/** Why a field (and its children, to `MAX_DEPTH`) cannot be decoded safely, or undefined when its lists fit. */
 function fieldProblem(field: Field | null, limit: number, depth: number): string | undefined {
   if (!field) return undefined;
   if (depth > MAX_DEPTH) return `fields nest deeper than ${MAX_DEPTH} levels`;
@@ -62,10 +62,8 @@ function batchProblem(batch: RecordBatch | null, limit: number): string | undefi
   return undefined;
 }
 
-/** Why one message header (its flatbuffer bytes) cannot be decoded safely, or undefined. */
-export function messageProblem(bytes: Uint8Array): string | undefined {
-  const message = Message.getRootAsMessage(new ByteBuffer(bytes));
-  const limit = bytes.length;
+/** Why one message header (`limit` bytes long) cannot be decoded safely, or undefined. */
+export function messageProblem(message: Message, limit: number): string | undefined {
   switch (message.headerType()) {
     case MessageHeader.Schema:
       return schemaProblem(message.header(new Schema()) as Schema | null, limit);
@@ -78,10 +76,8 @@ export function messageProblem(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** Why a file footer (its flatbuffer bytes) cannot be decoded safely, or undefined. */
-export function footerProblem(bytes: Uint8Array): string | undefined {
-  const footer = Footer.getRootAsFooter(new ByteBuffer(bytes));
-  const limit = bytes.length;
+/** Why a file footer (`limit` bytes long) cannot be decoded safely, or undefined. */
+export function footerProblem(footer: Footer, limit: number): string | undefined {
   if (footer.recordBatchesLength() * BLOCK_BYTES > limit)
     return `the footer claims ${footer.recordBatchesLength()} record batches`;
   if (footer.dictionariesLength() * BLOCK_BYTES > limit)
@@ -131,9 +127,10 @@ async function messageAt(
 async function checkMessageAt(handle: FileHandle, position: number, size: number) {
   const found = await messageAt(handle, position, size);
   if ('end' in found || 'problem' in found) return found;
-  const problem = messageProblem(found.header);
+  const message = Message.getRootAsMessage(new ByteBuffer(found.header));
+  const problem = messageProblem(message, found.header.length);
   if (problem) return { problem };
-  const body = Number(Message.getRootAsMessage(new ByteBuffer(found.header)).bodyLength());
+  const body = Number(message.bodyLength());
   if (!Number.isSafeInteger(body) || body < 0 || found.body + body > size)
     return { problem: `a message body of ${body} bytes does not fit the file` };
   return { next: found.body + body };
@@ -162,9 +159,9 @@ export async function arrowStructureProblem(handle: FileHandle, size: number): P
   const footerLength = int32At(tail, 0);
   if (footerLength <= 0 || footerLength > size - 16) return `a footer of ${footerLength} bytes does not fit the file`;
   const footerBytes = await readAt(handle, size - 10 - footerLength, footerLength);
-  const problem = footerProblem(footerBytes);
-  if (problem) return problem;
   const footer = Footer.getRootAsFooter(new ByteBuffer(footerBytes));
+  const problem = footerProblem(footer, footerBytes.length);
+  if (problem) return problem;
   const blocks = [
     ...Array.from({ length: footer.dictionariesLength() }, (_, i) => footer.dictionaries(i)),
     ...Array.from({ length: footer.recordBatchesLength() }, (_, i) => footer.recordBatches(i)),
